@@ -1,0 +1,290 @@
+"""Read FASTA from a path, bytes, text or a file object, safely.
+
+Everything a user can paste or upload passes through :func:`parse_fasta`, which
+never touches the disk. Problems raise :class:`~genodash.errors.FastaError` with
+the record name, line and position of the first problems found.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from genodash.errors import FastaError
+from genodash.sequence import IUPAC_CODES
+
+#: Largest decompressed input accepted by default (bytes).
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+#: Letters that occur in protein but are not IUPAC nucleotide codes.
+_PROTEIN_ONLY = frozenset("EFILPQ")
+_MAX_PROBLEMS = 5
+_MAGIC = {
+    b"BZh": "bzip2",
+    b"PK\x03\x04": "zip",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"BAM\x01": "BAM",
+    b"\x89HDF": "HDF5",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One named DNA sequence.
+
+    Attributes
+    ----------
+    name : str
+        The first word of the FASTA header, or ``seq<k>`` for pasted sequence
+        without a header.
+    sequence : str
+        Upper case, ``U`` read as ``T``; IUPAC ambiguity codes kept.
+    """
+
+    name: str
+    sequence: str
+
+
+def _decompress(data: bytes, max_bytes: int) -> bytes:
+    """Gunzip ``data`` (also multi-member / bgzip), refusing more than ``max_bytes`` out."""
+    out = bytearray()
+    rest = data
+    try:
+        while rest:
+            decomp = zlib.decompressobj(wbits=31)
+            chunk = decomp.decompress(rest, max_bytes + 1 - len(out))
+            out += chunk
+            if len(out) > max_bytes:
+                raise FastaError(
+                    f"the gzip file expands to more than {max_bytes // 2**20} MiB; "
+                    "that is above this server's limit"
+                )
+            if not decomp.eof:
+                if decomp.unconsumed_tail:
+                    raise FastaError(
+                        f"the gzip file expands to more than {max_bytes // 2**20} MiB; "
+                        "that is above this server's limit"
+                    )
+                raise FastaError("the gzip file is truncated: it ends before its last block")
+            rest = decomp.unused_data
+            # bgzip ends with an empty block; padding zeros after the last member are allowed.
+            if rest and not rest.startswith(b"\x1f\x8b"):
+                if rest.strip(b"\x00"):
+                    raise FastaError("the gzip file has extra bytes after its end")
+                break
+    except zlib.error as exc:
+        raise FastaError(f"the gzip file is corrupt ({exc})") from exc
+    return bytes(out)
+
+
+def decode_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """Turn uploaded bytes into text: gunzip when gzip, refuse binary.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw file content, plain or gzip (detected by magic bytes).
+    max_bytes : int, optional
+        Largest size accepted, before and after decompression.
+
+    Returns
+    -------
+    str
+        The text with any UTF-8 byte-order mark removed.
+
+    Raises
+    ------
+    FastaError
+        Too large, corrupt or truncated gzip, another compression format, binary data.
+    """
+    if len(data) > max_bytes:
+        raise FastaError(
+            f"the file is {len(data) / 2**20:.1f} MiB; the limit is {max_bytes // 2**20} MiB"
+        )
+    if data[:2] == b"\x1f\x8b":
+        data = _decompress(data, max_bytes)
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            raise FastaError(
+                f"this is a {kind} file, not FASTA; plain text or gzip (.gz) is accepted"
+            )
+    if b"\x00" in data[:65536]:
+        raise FastaError("this is a binary file, not FASTA text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FastaError(
+            f"byte {exc.start + 1} is not text (not UTF-8): this does not look like a FASTA file"
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def _line_problem(line: str, line_no: int, record: str, offset: int) -> str | None:
+    """Describe the first bad character on a sequence line, or ``None`` if clean."""
+    for col, letter in enumerate(line):
+        upper = letter.upper()
+        if upper in IUPAC_CODES:
+            continue
+        where = f"record '{record}', line {line_no}, column {col + 1} (sequence position {offset + col + 1})"
+        if letter.isdigit():
+            return f"{where}: digit {letter!r}; sequence lines hold only nucleotide letters"
+        if letter in "-.":
+            return f"{where}: gap {letter!r}; remove alignment gaps before use"
+        if upper in _PROTEIN_ONLY:
+            return f"{where}: {letter!r} is not a nucleotide; is this a protein sequence?"
+        return (
+            f"{where}: {letter!r} is not a nucleotide letter "
+            f"(allowed: {''.join(sorted(IUPAC_CODES))}, any case)"
+        )
+    return None
+
+
+def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Record]:
+    """Parse FASTA (or headerless sequence) from content; never reads the disk.
+
+    Parameters
+    ----------
+    data : bytes or str
+        File content (plain or gzip bytes) or pasted text. Text without any ``>``
+        header is read as raw sequence: blocks separated by blank lines are
+        separate sequences named ``seq1``, ``seq2``, ...; lines within a block
+        are joined. CRLF, lone CR and a UTF-8 byte-order mark are accepted.
+    max_bytes : int, optional
+        Largest input accepted (after decompression).
+
+    Returns
+    -------
+    list of Record
+        In input order, at least one.
+
+    Raises
+    ------
+    FastaError
+        With the record name and line (and position) of up to five problems.
+    """
+    text = decode_text(data, max_bytes=max_bytes) if isinstance(data, bytes | bytearray) else data
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise FastaError("the input is empty: paste sequences or upload a FASTA file")
+    has_header = any(line.lstrip().startswith(">") for line in lines)
+
+    records: list[Record] = []
+    problems: list[str] = []
+    name: str | None = None
+    header_line = 0
+    chunks: list[str] = []
+    length = 0
+
+    def close() -> None:
+        if name is None:
+            return
+        if not chunks:
+            kind = "header" if has_header else "block"
+            problems.append(f"record '{name}' ({kind} at line {header_line}) has no sequence")
+        else:
+            seq = "".join(chunks).upper().replace("U", "T")
+            records.append(Record(name, seq))
+
+    for line_no, raw_line in enumerate(lines, start=1):
+        line = raw_line.strip()
+        if line.startswith(">"):
+            close()
+            words = line[1:].split()
+            name = words[0] if words else f"seq{len(records) + 1}"
+            header_line, chunks, length = line_no, [], 0
+            continue
+        if not line or line.startswith(";"):
+            if not has_header and not line and name is not None:
+                close()
+                name = None
+            continue
+        if name is None:
+            if has_header:
+                problems.append(
+                    f"line {line_no} holds sequence before the first '>' header; "
+                    "give every sequence a header line, or paste sequences without any headers"
+                )
+                if len(problems) >= _MAX_PROBLEMS:
+                    break
+                continue
+            name = f"seq{len(records) + 1}"
+            header_line, chunks, length = line_no, [], 0
+        line = "".join(line.split())
+        problem = _line_problem(line, line_no, name, length)
+        if problem:
+            problems.append(problem)
+            if len(problems) >= _MAX_PROBLEMS:
+                break
+        chunks.append(line)
+        length += len(line)
+    else:
+        close()
+
+    if problems:
+        more = " (showing the first five problems)" if len(problems) >= _MAX_PROBLEMS else ""
+        raise FastaError("cannot read the sequences" + more + ":\n- " + "\n- ".join(problems))
+    return records
+
+
+def read_fasta(
+    source: str | os.PathLike | bytes | BinaryIO | TextIO, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[Record]:
+    """Read FASTA records from a path, bytes, text or an open file.
+
+    Parameters
+    ----------
+    source : str, path-like, bytes or file object
+        A ``pathlib.Path`` (or other path-like) is read from disk; ``bytes`` and
+        file objects are content. A ``str`` naming an existing file (one line,
+        no ``>``) is read from disk, any other ``str`` is content. Code that
+        handles user input calls :func:`parse_fasta`, which never reads the disk.
+    max_bytes : int, optional
+        Largest input accepted, before and after decompression.
+
+    Returns
+    -------
+    list of Record
+    """
+    if isinstance(source, str) and "\n" not in source and ">" not in source:
+        if os.path.isfile(source):
+            source = Path(source)
+    if isinstance(source, os.PathLike):
+        path = Path(source)
+        if not path.is_file():
+            raise FastaError(f"no such file: {path}")
+        if path.stat().st_size > max_bytes:
+            raise FastaError(f"{path.name} is larger than {max_bytes // 2**20} MiB")
+        return parse_fasta(path.read_bytes(), max_bytes=max_bytes)
+    if isinstance(source, io.TextIOBase) or hasattr(source, "read"):
+        content = source.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            raise FastaError(f"the input is larger than {max_bytes // 2**20} MiB")
+        return parse_fasta(content, max_bytes=max_bytes)
+    return parse_fasta(source, max_bytes=max_bytes)
+
+
+def write_fasta(records: list[Record], width: int = 60) -> str:
+    """Format records as FASTA text with lines of ``width`` letters.
+
+    Parameters
+    ----------
+    records : list of Record
+    width : int, optional
+
+    Returns
+    -------
+    str
+    """
+    out = []
+    for record in records:
+        out.append(f">{record.name}")
+        out.extend(record.sequence[i : i + width] for i in range(0, len(record.sequence), width))
+    return "\n".join(out) + "\n"
+
+
+__all__ = ["Record", "parse_fasta", "read_fasta", "decode_text", "write_fasta"]
