@@ -102,8 +102,7 @@ def build_architecture(name: str, hyperparameters: dict) -> nn.Module:
     """
     check(
         name in ARCHITECTURES,
-        f"architecture {name!r} is not on the allow-list; choose one of: "
-        + ", ".join(sorted(ARCHITECTURES)),
+        f"architecture {name!r} is not on the allow-list; choose one of: " + ", ".join(sorted(ARCHITECTURES)),
         ModelError,
     )
     try:

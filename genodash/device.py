@@ -53,8 +53,7 @@ def choose_device(preference: str | torch.device | None = None) -> torch.device:
         device = torch.device(preference)
     except (RuntimeError, TypeError) as exc:
         raise InputError(
-            f"device {preference!r} is not a device name; use one of: auto, "
-            + ", ".join(available_devices())
+            f"device {preference!r} is not a device name; use one of: auto, " + ", ".join(available_devices())
         ) from exc
     check(
         device.type in available_devices(),

@@ -102,16 +102,12 @@ def decode_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
         Too large, corrupt or truncated gzip, another compression format, binary data.
     """
     if len(data) > max_bytes:
-        raise FastaError(
-            f"the file is {len(data) / 2**20:.1f} MiB; the limit is {max_bytes // 2**20} MiB"
-        )
+        raise FastaError(f"the file is {len(data) / 2**20:.1f} MiB; the limit is {max_bytes // 2**20} MiB")
     if data[:2] == b"\x1f\x8b":
         data = _decompress(data, max_bytes)
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
-            raise FastaError(
-                f"this is a {kind} file, not FASTA; plain text or gzip (.gz) is accepted"
-            )
+            raise FastaError(f"this is a {kind} file, not FASTA; plain text or gzip (.gz) is accepted")
     if b"\x00" in data[:65536]:
         raise FastaError("this is a binary file, not FASTA text")
     try:

@@ -102,8 +102,15 @@ class ModelCard:
         unknown = sorted(set(data) - known)
         check(not unknown, f"model card has unknown fields: {', '.join(unknown)}", ModelError)
         required = [
-            "name", "version", "description", "architecture",
-            "hyperparameters", "tasks", "output_kind", "output_activation", "input_length",
+            "name",
+            "version",
+            "description",
+            "architecture",
+            "hyperparameters",
+            "tasks",
+            "output_kind",
+            "output_activation",
+            "input_length",
         ]
         missing = [key for key in required if key not in data]
         check(not missing, f"model card lacks required fields: {', '.join(missing)}", ModelError)
@@ -126,8 +133,7 @@ class ModelCard:
         )
         check(
             isinstance(card.input_length, int) and card.input_length > 2 * card.flank >= 0,
-            f"input_length {card.input_length!r} must be an integer above twice the flank "
-            f"({card.flank!r})",
+            f"input_length {card.input_length!r} must be an integer above twice the flank ({card.flank!r})",
             ModelError,
         )
         check(
@@ -139,9 +145,7 @@ class ModelCard:
 
     def to_dict(self) -> dict:
         """The card as a JSON-ready dictionary."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__} | {
-            "tasks": list(self.tasks)
-        }
+        return {name: getattr(self, name) for name in self.__dataclass_fields__} | {"tasks": list(self.tasks)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,8 +222,7 @@ def check_state_dict(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))
     wrong = [
-        f"{key}: weights have {tuple(state[key].shape)}, the architecture needs "
-        f"{tuple(expected[key].shape)}"
+        f"{key}: weights have {tuple(state[key].shape)}, the architecture needs {tuple(expected[key].shape)}"
         for key in sorted(set(expected) & set(state))
         if state[key].shape != expected[key].shape
     ]
@@ -325,3 +328,10 @@ def load_model(name: str, device: str | torch.device | None = None) -> LoadedMod
             ModelError,
         )
     return build_model(card, weights, device)
+
+
+def example_fasta(name: str) -> str | None:
+    """The model's example sequences (``examples.fa`` in its folder) as FASTA text, if any."""
+    folder = list_models().get(name)
+    path = folder / "examples.fa" if folder else None
+    return path.read_text(encoding="utf-8") if path and path.is_file() else None

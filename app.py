@@ -1,0 +1,24 @@
+"""genodash: the dashboard's entry point (``streamlit run app.py``)."""
+
+import logging
+import os
+
+# Second guard: any torch.load anywhere in this process is weights-only.
+os.environ.setdefault("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
+
+import streamlit as st  # noqa: E402
+
+from genodash import __version__  # noqa: E402
+from genodash.ui.sidebar import model_picker  # noqa: E402
+
+logging.basicConfig(level=logging.INFO)
+st.set_page_config(page_title="genodash", page_icon="🧬", layout="wide")
+
+pages = [
+    st.Page("pages/predict.py", title="Predict", icon="📈", default=True),
+    st.Page("pages/models.py", title="Models", icon="📚"),
+]
+st.sidebar.markdown(f"### genodash {__version__}")
+model_picker()
+st.sidebar.caption("Research use only. Nothing you upload is stored on disk.")
+st.navigation(pages).run()

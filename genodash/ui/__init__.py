@@ -1,0 +1,1 @@
+"""The only part of genodash that imports Streamlit: loaders, session keys, widgets."""
