@@ -12,11 +12,11 @@ from genodash import __version__  # noqa: E402
 from genodash.ui.sidebar import model_picker  # noqa: E402
 
 logging.basicConfig(level=logging.INFO)
-st.set_page_config(page_title="genodash", page_icon="🧬", layout="wide")
+st.set_page_config(page_title="genodash", page_icon=":material/genetics:", layout="wide")
 
 pages = [
-    st.Page("pages/predict.py", title="Predict", icon="📈", default=True),
-    st.Page("pages/models.py", title="Models", icon="📚"),
+    st.Page("pages/predict.py", title="Predict", icon=":material/insights:", default=True),
+    st.Page("pages/models.py", title="Models", icon=":material/menu_book:"),
 ]
 st.sidebar.markdown(f"### genodash {__version__}")
 model_picker()

@@ -1,0 +1,130 @@
+"""Real browser: Debian's Chromium driven by Playwright against a served app."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from .conftest import DATA, ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+pytestmark = pytest.mark.browser
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("the dashboard did not become healthy in 30 s")
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed: run `make test` (it installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_idle(page, timeout=60_000):
+    """A run is finished when Streamlit's status widget is gone."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
+
+
+def test_type_run_upload_in_a_real_browser(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1300})
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stTextArea"] textarea', timeout=60_000)
+    wait_idle(page)
+
+    # type two sequences (one too short: padded) and run
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    peak = (DATA / "janggu" / "sample_test.fa").read_text().splitlines()[1]
+    box.fill(f">typed_oct4_peak\n{peak}\n>short_one\nACGTACGTTTGCATAACAATG\n")
+    box.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    assert page.get_by_text("padded with N on both sides").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "predict_typed.png"), full_page=True)
+
+    # upload a FASTA file and run again
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        str(DATA / "janggu" / "sample2_test.fa")
+    )
+    page.get_by_text("Using the uploaded file").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("Predictions for 100 sequences").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator(".js-plotly-plot").count() == 1
+    assert page.locator('[data-testid="stDataFrame"]').count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "predict_upload.png"), full_page=True)
+    page.close()
+
+
+def test_bad_input_in_a_real_browser(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    box.wait_for(timeout=60_000)
+    wait_idle(page)
+    box.fill(">prot\nMEEPQSDPSVEPPLSQETFSDLWKLL\n")
+    box.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Run").click()
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="protein")
+    alert.wait_for(timeout=60_000)
+    assert "record 'prot', line 2, column 2" in alert.inner_text()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert box.input_value().startswith(">prot\nMEEPQ")
+    page.close()

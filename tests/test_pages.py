@@ -1,0 +1,91 @@
+"""Page tests without a browser (AppTest): what a user sees on every page."""
+
+import gzip
+
+from .conftest import DATA
+
+
+def run_button(at):
+    return next(b for b in at.button if b.label == "Run")
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+def test_predict_example_gives_table_chart_and_download(app_test):
+    at = app_test()
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="model_name").value == "oct4-mafk"
+    next(b for b in at.button if b.label == "Load example").click().run()
+    assert at.text_area(key="predict_text").value.startswith(">Oct4_heldout")
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    table = at.dataframe[0].value
+    assert len(table) == 6
+    oct4 = table[table["name"].str.startswith("Oct4")]["Oct4 probability"]
+    mafk = table[table["name"].str.startswith("MafK")]["MafK probability"]
+    assert oct4.median() > 0.5 and mafk.median() > 0.5
+    assert len(at.get("plotly_chart")) == 1
+    assert any("Download table" in str(d.proto.label) for d in at.get("download_button"))
+    # results survive another rerun, and the model choice persists
+    at.run()
+    assert len(at.dataframe) == 1
+    assert at.sidebar.selectbox(key="model_name").value == "oct4-mafk"
+
+
+def test_bad_input_shows_a_message_and_keeps_the_text(app_test):
+    at = app_test()
+    at.run()
+    text = ">peak_1\nACGTNNacgt\n>oops\nACGT-ACGT\nAC7\n"
+    at.text_area(key="predict_text").input(text).run()
+    run_button(at).click().run()
+    assert not at.exception
+    [message] = errors(at)
+    assert "record 'oops', line 4, column 5" in message and "gap '-'" in message
+    assert "digit '7'" in message
+    assert at.text_area(key="predict_text").value == text
+    assert not at.dataframe
+
+
+def test_empty_run_explains_what_to_do(app_test):
+    at = app_test()
+    at.run()
+    run_button(at).click().run()
+    assert not at.exception
+    assert any("Nothing to run yet" in w.value for w in at.warning)
+
+
+def test_gzip_fasta_upload_is_predicted(app_test):
+    at = app_test()
+    at.run()
+    content = gzip.compress((DATA / "janggu" / "sample2_test.fa").read_bytes())
+    at.file_uploader(key="predict_upload").upload("mafk_test.fa.gz", content, "application/gzip").run()
+    assert any("mafk_test.fa.gz" in c.value for c in at.caption)
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    table = at.dataframe[0].value
+    assert len(table) == 100
+    assert (table["MafK probability"] > 0.5).mean() > 0.9
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_binary_upload_is_refused_clearly(app_test):
+    at = app_test()
+    at.run()
+    at.file_uploader(key="predict_upload").upload("weights.fa", b"\x00\x01binary\x00", "text/plain").run()
+    run_button(at).click().run()
+    assert not at.exception
+    assert any("binary file, not FASTA" in e for e in errors(at))
+
+
+def test_models_page_shows_cards(app_test):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/models.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Models"
+    text = " ".join(m.value for m in at.markdown)
+    assert "janggu==0.10.2" in text and "Licence" in text
+    assert len(at.dataframe) == 1  # held-out metrics of oct4-mafk
