@@ -7,7 +7,7 @@ import streamlit as st
 from genodash.models import LoadedModel, load_model
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner="Loading the model...", max_entries=8)
 def cached_model(name: str, device: str) -> LoadedModel:
     """Load a zoo model once per (name, device) and share it across sessions.
 
