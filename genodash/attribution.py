@@ -1,0 +1,393 @@
+"""Attribution maps: why a model predicts what it does, one verb for every method.
+
+``attribute(model, X, *, method, target, ...)`` returns a CPU tensor shaped like ``X``,
+``(N, 4, L)``. Methods live in a registry (:data:`METHODS`). Captum computes the
+gradients; genodash adds what genomics needs: per-sequence shuffled references,
+hypothetical contributions, gradient correction, and checks that say when a method
+did not work (see ``../shared/ATTRIBUTION_NOTES.md``).
+
+Conventions
+-----------
+- *Hypothetical* contributions ``H[n, b, i]``: what base ``b`` at position ``i`` would
+  contribute (Shrikumar et al.). For multiplier-based methods
+  ``H_b = M_b - sum_c ref_c M_c``, averaged over references, where ``M`` are the
+  multipliers (gradients) and ``ref`` the reference base composition.
+- *Projected* (default): ``H * X``, the contribution of the base that is there;
+  summing it over channels gives the usual attribution-times-input.
+- *Gradient correction* (Majdandzic et al., Genome Biology 2023): subtract the
+  per-position mean over A, C, G, T from the multipliers. With one-hot references
+  (shuffles) it cancels out exactly; it matters for zero references.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from captum.attr import DeepLift, IntegratedGradients, Occlusion, Saliency
+from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
+from torch import nn
+
+from genodash.errors import check
+from genodash.predict import Progress
+from genodash.sequence import decode_one_hot, one_hot_encode
+from genodash.shuffle import dinucleotide_shuffle
+from genodash.targets import TargetOutput, resolve_target
+
+BASELINES = ("dinuc_shuffle", "zeros", "uniform")
+#: A completeness gap above this fraction of |f(x) - f(ref)| (or 0.01 absolute) is reported.
+COMPLETENESS_TOLERANCE = 0.05
+#: Layers that DeepLIFT treats correctly as linear (or passes through unchanged).
+_LINEAR_LAYERS = (
+    nn.Conv1d, nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Flatten,
+    nn.Identity, nn.Sequential, nn.ModuleList, nn.ModuleDict, nn.AvgPool1d, nn.ConstantPad1d,
+    TargetOutput,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Attributions with the checks that come with them.
+
+    Attributes
+    ----------
+    method : str
+    projected : torch.Tensor
+        ``(N, 4, L)``: the contribution of the observed base at each position (zero
+        elsewhere); for ISM the effects centred over the four bases, times ``X``.
+    hypothetical : torch.Tensor
+        ``(N, 4, L)`` hypothetical contributions; for ISM the raw substitution effects
+        (mutant minus reference output, 0 at the reference base); for occlusion,
+        which has none, the projected values.
+    completeness_gap : torch.Tensor or None
+        ``(N,)`` largest ``|sum(attributions) - (f(x) - f(ref))|`` over a sequence's
+        references, for methods that promise completeness; ``None`` otherwise.
+    output_change : torch.Tensor or None
+        ``(N,)`` mean ``f(x) - f(ref)`` over references, for the same methods.
+    warnings : tuple of str
+        Plain-language problems found (unsupported layers, completeness failures).
+    """
+
+    method: str
+    projected: torch.Tensor
+    hypothetical: torch.Tensor
+    completeness_gap: torch.Tensor | None
+    output_change: torch.Tensor | None
+    warnings: tuple[str, ...]
+
+    def values(self, hypothetical: bool = False) -> torch.Tensor:
+        """``(N, 4, L)``: hypothetical or projected contributions."""
+        return self.hypothetical if hypothetical else self.projected
+
+    def position_importance(self) -> torch.Tensor:
+        """``(N, L)``: the projected contribution summed over bases, one value per position.
+
+        For ISM this is minus the mean effect of substituting the observed base.
+        """
+        return self.projected.sum(dim=1)
+
+
+def make_references(X: torch.Tensor, kind: str, n: int, seed: int) -> torch.Tensor:
+    """Reference inputs for each sequence.
+
+    Parameters
+    ----------
+    X : torch.Tensor
+        ``(N, 4, L)`` one-hot.
+    kind : {"dinuc_shuffle", "zeros", "uniform"}
+        ``dinuc_shuffle``: ``n`` dinucleotide-shuffled copies of each sequence
+        (seeded); ``zeros``: all-zero columns; ``uniform``: 0.25 everywhere.
+    n : int
+        References per sequence (only used for shuffles; the others use one).
+    seed : int
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N, B, 4, L)`` with ``B = n`` for shuffles, else 1.
+    """
+    check(kind in BASELINES, f"baseline {kind!r} is unknown; choose one of: {', '.join(BASELINES)}")
+    N, _, L = X.shape
+    if kind == "zeros":
+        return torch.zeros(N, 1, 4, L)
+    if kind == "uniform":
+        return torch.full((N, 1, 4, L), 0.25)
+    check(n >= 1, f"n_baselines must be at least 1, got {n}")
+    rng = np.random.default_rng(seed)
+    seqs = decode_one_hot(X)
+    shuffles = [dinucleotide_shuffle(seq, rng) for seq in seqs for _ in range(n)]
+    return one_hot_encode(shuffles).reshape(N, n, 4, L)
+
+
+def _hypothetical(M: torch.Tensor, refs: torch.Tensor, correct: bool) -> torch.Tensor:
+    """``(N, B, 4, L)`` multipliers and references -> ``(N, 4, L)`` hypothetical contributions."""
+    if correct:
+        M = M - M.mean(dim=2, keepdim=True)
+    H = M - (refs * M).sum(dim=2, keepdim=True)
+    return H.mean(dim=1)
+
+
+def _forward(wrapper: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    with torch.no_grad():
+        return wrapper(X)[:, 0]
+
+
+# --- multiplier methods: each returns multipliers (N, B, 4, L) for inputs and references ---
+
+
+def _saliency_multipliers(wrapper, X, refs, options):
+    grads = Saliency(wrapper).attribute(X, target=0, abs=False)
+    return grads[:, None]
+
+
+def _ig_multipliers(wrapper, X, refs, options):
+    N, B = refs.shape[:2]
+    inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
+    ig = IntegratedGradients(wrapper, multiply_by_inputs=False)
+    M = ig.attribute(
+        inputs,
+        baselines=refs.reshape(N * B, *X.shape[1:]),
+        target=0,
+        n_steps=options.get("n_steps", 50),
+        internal_batch_size=options.get("internal_batch_size", 512),
+    )
+    return M.reshape(N, B, *X.shape[1:])
+
+
+def _deeplift_multipliers(wrapper, X, refs, options):
+    N, B = refs.shape[:2]
+    inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
+    # DeepLift adds hooks to the modules: work on a private copy, so a model shared
+    # between sessions is never modified and concurrent calls are safe.
+    private = copy.deepcopy(wrapper)
+    M = DeepLift(private, multiply_by_inputs=False).attribute(
+        inputs, baselines=refs.reshape(N * B, *X.shape[1:]), target=0
+    )
+    return M.reshape(N, B, *X.shape[1:])
+
+
+def _gradient_shap_multipliers(wrapper, X, refs, options):
+    """Expected gradients: gradients at random points between each reference and the input."""
+    N, B = refs.shape[:2]
+    samples = options.get("n_samples", 20)
+    generator = torch.Generator().manual_seed(options.get("seed", 0))
+    pick = torch.randint(0, B, (N, samples), generator=generator)
+    chosen = refs[torch.arange(N)[:, None], pick]  # (N, S, 4, L)
+    alpha = torch.rand(N, samples, 1, 1, generator=generator)
+    points = chosen + alpha * (X[:, None] - chosen)
+    grads = Saliency(wrapper).attribute(points.reshape(N * samples, *X.shape[1:]), target=0, abs=False)
+    return grads.reshape(N, samples, *X.shape[1:]), chosen
+
+
+@dataclass(frozen=True)
+class Method:
+    """A registry entry: how to compute one attribution method.
+
+    Attributes
+    ----------
+    name : str
+    multipliers : callable or None
+        ``(wrapper, X, refs, options) -> (N, B, 4, L)`` (or ``(M, refs)``).
+    uses_references : bool
+        Whether the method uses the chosen baseline.
+    complete : bool
+        Whether attributions should sum to ``f(x) - f(ref)`` (checked).
+    hooks : bool
+        Whether the method relies on per-layer rules (DeepLIFT).
+    """
+
+    name: str
+    multipliers: Callable | None
+    uses_references: bool
+    complete: bool
+    hooks: bool = False
+
+
+#: name -> Method. ``ism`` and ``occlusion`` are perturbation methods, computed separately.
+METHODS: dict[str, Method] = {
+    "saliency": Method("saliency", _saliency_multipliers, False, False),
+    "input_x_gradient": Method("input_x_gradient", _saliency_multipliers, False, False),
+    "integrated_gradients": Method("integrated_gradients", _ig_multipliers, True, True),
+    "deeplift": Method("deeplift", _deeplift_multipliers, True, True, hooks=True),
+    "deep_lift_shap": Method("deep_lift_shap", _deeplift_multipliers, True, True, hooks=True),
+    "gradient_shap": Method("gradient_shap", _gradient_shap_multipliers, True, False),
+    "occlusion": Method("occlusion", None, False, False),
+    "ism": Method("ism", None, False, False),
+}
+
+
+def unsupported_layers(model: nn.Module) -> list[str]:
+    """Layers with no DeepLIFT rule in Captum (their gradient is passed through silently).
+
+    Returns
+    -------
+    list of str
+        ``"name (Type)"`` for every leaf module that is neither linear nor a supported
+        non-linearity.
+    """
+    found = []
+    for name, module in model.named_modules():
+        if list(module.children()):
+            continue
+        if isinstance(module, _LINEAR_LAYERS) or type(module) in SUPPORTED_NON_LINEAR:
+            continue
+        found.append(f"{name or 'model'} ({type(module).__name__})")
+    return found
+
+
+def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict) -> torch.Tensor:
+    width = options.get("occlusion_width", 1)
+    values = Occlusion(wrapper).attribute(
+        X, sliding_window_shapes=(4, width), strides=(4, 1), baselines=0.0, target=0
+    )
+    # Captum gives every channel of a position the same value; keep it on the observed base.
+    return values[:, :1] * X
+
+
+def explain(
+    model: nn.Module,
+    X: torch.Tensor,
+    *,
+    method: str,
+    target: int | str = 0,
+    tasks: Sequence[str] | None = None,
+    window: tuple[int, int] | None = None,
+    baseline: str = "dinuc_shuffle",
+    n_baselines: int = 10,
+    seed: int = 0,
+    gradient_correction: bool = False,
+    batch_size: int = 16,
+    progress: Progress | None = None,
+    **options,
+) -> Attribution:
+    """Attribute a model's output to the bases of each sequence, with checks.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        In eval mode; returns ``(N, T)`` logits or ``(N, T, L_out)`` profiles. Not modified.
+    X : torch.Tensor
+        ``(N, 4, L)`` one-hot. Not modified.
+    method : str
+        A key of :data:`METHODS`.
+    target : int or str
+        Task index or name (names need ``tasks``).
+    tasks : sequence of str, optional
+    window : tuple of int, optional
+        Profile models: output positions ``[start, end)`` whose sum is explained.
+    baseline : {"dinuc_shuffle", "zeros", "uniform"}
+        References for integrated gradients, DeepLIFT, DeepLiftShap, GradientShap.
+        ``deeplift`` uses the first reference only; ``deep_lift_shap`` averages over all.
+    n_baselines : int
+        Shuffled references per sequence.
+    seed : int
+        Seeds the shuffles and GradientShap's sampling.
+    gradient_correction : bool
+        Subtract the per-position mean over bases from the multipliers.
+    batch_size : int
+        Sequences per Captum call (each is expanded by references and steps).
+    progress : callable, optional
+        ``progress(done, total)`` in sequences.
+    **options
+        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 512), ``n_samples``
+        (GradientShap, 20), ``occlusion_width`` (1), ISM ``batch_size`` as ``ism_batch_size``.
+
+    Returns
+    -------
+    Attribution
+        Tensors on the CPU.
+    """
+    check(method in METHODS, f"method {method!r} is unknown; choose one of: {', '.join(METHODS)}")
+    check(X.ndim == 3 and X.shape[1] == 4, f"X must have shape (N, 4, L), got {tuple(X.shape)}")
+    check(X.shape[0] > 0, "X holds no sequences")
+    spec = METHODS[method]
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    index = resolve_target(target, tasks)
+    wrapper = TargetOutput(model, index, window).eval()
+    warnings: list[str] = []
+
+    if method == "ism":
+        from genodash.ism import saturation_mutagenesis
+
+        H = saturation_mutagenesis(
+            wrapper, X, batch_size=options.get("ism_batch_size", 1024), progress=progress
+        )
+        projected = (H - H.mean(dim=1, keepdim=True)) * X.detach().cpu().float()
+        return Attribution(method, projected, H, None, None, ())
+
+    if spec.hooks:
+        bad = unsupported_layers(model)
+        if bad:
+            warnings.append(
+                "DeepLIFT has no rule for these layers, so Captum silently passes the plain "
+                "gradient through them: " + ", ".join(bad) + ". Treat DeepLIFT here with caution."
+            )
+    kind = baseline if spec.uses_references else "zeros"
+    count = 1 if method == "deeplift" else n_baselines
+    hyps, gaps, changes = [], [], []
+    n = X.shape[0]
+    for start in range(0, n, batch_size):
+        xb = X[start : start + batch_size].to(device, dtype=torch.float32)
+        if method == "occlusion":
+            values = _occlusion(wrapper, xb, options).detach().cpu()
+            hyps.append(values)
+        else:
+            refs = make_references(xb.cpu(), kind, count, seed + start).to(device)
+            out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, **options})
+            M, refs = out if isinstance(out, tuple) else (out, refs)
+            hyps.append(_hypothetical(M.detach(), refs, gradient_correction).cpu())
+            if spec.complete:
+                B = refs.shape[1]
+                flat_refs = refs.reshape(-1, *xb.shape[1:])
+                attr_sum = ((xb[:, None] - refs) * M).sum(dim=(2, 3))  # (N, B)
+                diff = _forward(wrapper, xb)[:, None] - _forward(wrapper, flat_refs).reshape(-1, B)
+                gaps.append((attr_sum - diff).abs().amax(dim=1).detach().cpu())
+                changes.append(diff.mean(dim=1).detach().cpu())
+        if progress is not None:
+            progress(min(start + batch_size, n), n)
+    H = torch.cat(hyps)
+    gap = torch.cat(gaps) if gaps else None
+    change = torch.cat(changes) if changes else None
+    if gap is not None:
+        limit = torch.clamp(COMPLETENESS_TOLERANCE * change.abs(), min=0.01)
+        failing = (gap > limit).nonzero().flatten().tolist()
+        if failing:
+            worst = int(gap.argmax())
+            warnings.append(
+                f"Completeness check failed for {len(failing)} of {n} sequences: attributions "
+                f"should sum to f(x) - f(reference), but miss it by up to {float(gap[worst]):.3g} "
+                f"(sequence {worst + 1}, where f(x) - f(reference) = {float(change[worst]):.3g})."
+                + (" The model has layers without a DeepLIFT rule (see above)." if spec.hooks else "")
+            )
+    projected = H if method == "occlusion" else H * X.detach().cpu().float()
+    return Attribution(method, projected, H, gap, change, tuple(warnings))
+
+
+def attribute(
+    model: nn.Module, X: torch.Tensor, *, method: str, hypothetical: bool = False, **kwargs
+) -> torch.Tensor:
+    """Attributions shaped like ``X``: ``(N, 4, L)`` on the CPU.
+
+    Parameters
+    ----------
+    model, X, method
+        As for :func:`explain`.
+    hypothetical : bool
+        Hypothetical contributions instead of projected ones (for ISM: the raw
+        substitution effects).
+    **kwargs
+        The other options of :func:`explain`.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N, 4, L)``. Checks and warnings are dropped: use :func:`explain` to see them.
+    """
+    return explain(model, X, method=method, **kwargs).values(hypothetical)
+
+
+__all__ = ["Attribution", "METHODS", "BASELINES", "attribute", "explain", "make_references"]
