@@ -230,7 +230,7 @@ def unsupported_layers(model: nn.Module) -> list[str]:
     """
     found = []
     for name, module in model.named_modules():
-        if list(module.children()):
+        if not name or list(module.children()):  # the root and containers hold no rule themselves
             continue
         if isinstance(module, _LINEAR_LAYERS) or type(module) in SUPPORTED_NON_LINEAR:
             continue
@@ -319,8 +319,8 @@ def explain(
         projected = (H - H.mean(dim=1, keepdim=True)) * X.detach().cpu().float()
         return Attribution(method, projected, H, None, None, ())
 
+    bad = unsupported_layers(model) if spec.hooks else []
     if spec.hooks:
-        bad = unsupported_layers(model)
         if bad:
             warnings.append(
                 "DeepLIFT has no rule for these layers, so Captum silently passes the plain "
@@ -361,7 +361,14 @@ def explain(
                 f"Completeness check failed for {len(failing)} of {n} sequences: attributions "
                 f"should sum to f(x) - f(reference), but miss it by up to {float(gap[worst]):.3g} "
                 f"(sequence {worst + 1}, where f(x) - f(reference) = {float(change[worst]):.3g})."
-                + (" The model has layers without a DeepLIFT rule (see above)." if spec.hooks else "")
+                + (
+                    " The model has layers without a DeepLIFT rule (see above)."
+                    if bad
+                    else " Captum's DeepLIFT rules do not hold exactly for this model (its max-pool "
+                    "rule, for one, can fail): prefer DeepLiftShap's ranking with caution, or ISM."
+                    if spec.hooks
+                    else " Use more integration steps."
+                )
             )
     projected = H if method == "occlusion" else H * X.detach().cpu().float()
     return Attribution(method, projected, H, gap, change, tuple(warnings))

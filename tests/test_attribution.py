@@ -1,0 +1,168 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import torch
+from torch import nn
+
+from genodash.attribution import METHODS, attribute, explain, make_references
+from genodash.errors import InputError
+from genodash.sequence import one_hot_encode
+
+
+class Linear(nn.Module):
+    """f(x) = sum(W * x) + 1 for one task: every method has a closed form."""
+
+    def __init__(self, length=12):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.weight = nn.Parameter(torch.randn(4, length, generator=g), requires_grad=False)
+
+    def forward(self, x):
+        return (x * self.weight).sum(dim=(1, 2))[:, None] + 1.0
+
+
+class SmallCNN(nn.Module):
+    def __init__(self, exp=False, pool=True):
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = nn.Conv1d(4, 8, 5, padding=2)
+        self.act = Exp() if exp else nn.ReLU()
+        self.pool = nn.MaxPool1d(2) if pool else nn.AvgPool1d(2)
+        self.fc = nn.Linear(8 * 15, 2)
+
+    def forward(self, x):
+        return self.fc(self.pool(self.act(self.conv(x))).flatten(1))
+
+
+class Exp(nn.Module):
+    def forward(self, x):
+        return torch.exp(x)
+
+
+SEQS = ["ACGTACGTTGCA", "GGGTTTAAACCC"]
+
+
+def test_registry_lists_every_method_and_rejects_unknown():
+    assert set(METHODS) == {
+        "saliency", "input_x_gradient", "integrated_gradients", "deeplift",
+        "deep_lift_shap", "gradient_shap", "occlusion", "ism",
+    }  # fmt: skip
+    with pytest.raises(InputError, match="method 'lime' is unknown; choose one of: saliency"):
+        attribute(Linear(), one_hot_encode(SEQS), method="lime")
+
+
+@pytest.mark.parametrize("method", ["saliency", "input_x_gradient"])
+def test_gradient_golden_values(method):
+    model, X = Linear(), one_hot_encode(SEQS)
+    torch.testing.assert_close(
+        attribute(model, X, method=method, hypothetical=True), model.weight.expand(2, 4, 12)
+    )
+    torch.testing.assert_close(attribute(model, X, method=method), model.weight * X)
+
+
+def test_gradient_correction_centres_the_gradient():
+    model, X = Linear(), one_hot_encode(SEQS)
+    corrected = attribute(model, X, method="saliency", hypothetical=True, gradient_correction=True)
+    expected = model.weight - model.weight.mean(dim=0, keepdim=True)
+    torch.testing.assert_close(corrected, expected.expand(2, 4, 12))
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "deeplift", "deep_lift_shap"])
+@pytest.mark.parametrize("baseline", ["zeros", "uniform", "dinuc_shuffle"])
+def test_reference_methods_on_a_linear_model(method, baseline):
+    """For a linear model, hypothetical contributions are W_b - sum_c ref_c W_c (mean over refs)."""
+    model, X = Linear(), one_hot_encode(SEQS)
+    result = explain(model, X, method=method, baseline=baseline, n_baselines=4, seed=3)
+    refs = make_references(X, baseline, 1 if method == "deeplift" else 4, 3)
+    expected = (model.weight - (refs * model.weight).sum(dim=2, keepdim=True)).mean(dim=1)
+    torch.testing.assert_close(result.hypothetical, expected, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(result.projected, expected * X, rtol=1e-5, atol=1e-5)
+    assert result.completeness_gap.max() < 1e-4 and not result.warnings
+
+
+def test_ism_golden_values():
+    model, X = Linear(), one_hot_encode(SEQS)
+    H = attribute(model, X, method="ism", hypothetical=True)
+    observed = (model.weight * X).sum(dim=1, keepdim=True)
+    torch.testing.assert_close(H, model.weight - observed)
+    projected = attribute(model, X, method="ism")
+    torch.testing.assert_close(projected, (H - H.mean(dim=1, keepdim=True)) * X)
+
+
+def test_occlusion_is_the_drop_when_a_base_is_removed():
+    model, X = Linear(), one_hot_encode(SEQS)
+    values = attribute(model, X, method="occlusion")
+    torch.testing.assert_close(values, model.weight * X)
+
+
+def test_deeplift_completeness_is_checked_and_failures_named():
+    X = one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC"])
+    good = explain(SmallCNN(pool=False).eval(), X, method="deep_lift_shap", target=1, n_baselines=3)
+    assert not good.warnings and good.completeness_gap.max() < 1e-4
+    # Captum's max-pool rule does not give completeness here (ATTRIBUTION_NOTES.md): say so
+    pooled = explain(SmallCNN().eval(), X, method="deep_lift_shap", target=1, n_baselines=3)
+    assert pooled.completeness_gap.max() > 1e-3
+    assert any("Completeness check failed" in w and "max-pool" in w for w in pooled.warnings)
+    bad = explain(SmallCNN(exp=True).eval(), X, method="deeplift", target=1)
+    assert any("no rule for these layers" in w and "act (Exp)" in w for w in bad.warnings)
+
+
+def test_shapes_cpu_inputs_and_model_unchanged():
+    model = SmallCNN().eval()
+    X = one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC", "TTTTACGTTGCAACGTACGTTGCAACGGGG"])
+    before_X = X.clone()
+    before_state = {k: v.clone() for k, v in model.state_dict().items()}
+    for method in METHODS:
+        out = attribute(model, X, method=method, target=0, n_baselines=2, n_steps=8, n_samples=4)
+        assert out.shape == X.shape and out.device.type == "cpu", method
+    assert torch.equal(X, before_X)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before_state[key])
+    assert all(not m._forward_hooks and not m._backward_hooks for m in model.modules())
+
+
+def test_batch_of_one_equals_batch_of_n():
+    model = SmallCNN().eval()
+    X = one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC", "TTTTACGTTGCAACGTACGTTGCAACGGGG"])
+    for method in ("saliency", "integrated_gradients", "ism"):
+        together = attribute(model, X, method=method, baseline="zeros", n_steps=16)
+        single = attribute(model, X[1:], method=method, baseline="zeros", n_steps=16)
+        torch.testing.assert_close(together[1:], single, rtol=1e-4, atol=1e-5)
+
+
+def test_targets_by_name_and_profile_window():
+    model, X = SmallCNN().eval(), one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC"])
+    by_name = attribute(model, X, method="saliency", target="b", tasks=["a", "b"])
+    torch.testing.assert_close(by_name, attribute(model, X, method="saliency", target=1))
+    with pytest.raises(InputError, match="target 'c' is not a task; tasks: a, b"):
+        attribute(model, X, method="saliency", target="c", tasks=["a", "b"])
+
+    class Profile(nn.Module):
+        def forward(self, x):
+            return torch.stack([x[:, 0], x[:, 3]], dim=1) * 2.0  # (N, 2, L)
+
+    window = attribute(Profile(), X, method="saliency", target=1, window=(3, 5), hypothetical=True)
+    expected = torch.zeros_like(X)
+    expected[:, 3, 3:5] = 2.0
+    torch.testing.assert_close(window, expected)
+
+
+def test_concurrent_deeplift_on_one_shared_model():
+    model = SmallCNN().eval()
+    X = one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC"] * 3)
+    expected = attribute(model, X, method="deep_lift_shap", n_baselines=3)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: attribute(model, X, method="deep_lift_shap", n_baselines=3), range(12))
+        )
+    for result in results:
+        torch.testing.assert_close(result, expected)
+
+
+def test_references():
+    X = one_hot_encode(SEQS)
+    shuffled = make_references(X, "dinuc_shuffle", 3, 0)
+    assert shuffled.shape == (2, 3, 4, 12)
+    assert torch.equal(shuffled.sum(dim=(2, 3)), torch.full((2, 3), 12.0))
+    with pytest.raises(InputError, match="baseline 'noise' is unknown"):
+        make_references(X, "noise", 1, 0)
