@@ -165,7 +165,10 @@ def predict_alleles(
             and allele.alt.shape[0] == 4
             and allele.alt.shape[1] >= 1
         )
-        check(fits, f"allele {allele} does not fit a frame of {frame.shape[1]} nt with windows of {window_length} nt")
+        check(
+            fits,
+            f"allele {allele} does not fit a frame of {frame.shape[1]} nt with windows of {window_length} nt",
+        )
     by_geometry: dict[tuple[int, int, int], list[tuple[int, Allele]]] = defaultdict(list)
     for i, allele in enumerate(alleles):
         key = (allele.edit_start - allele.window_start, allele.ref_length, allele.alt.shape[1])

@@ -201,7 +201,9 @@ def plan_record(
             f"{name}:{record.pos}; check the genome build; not scored"
         ]
     if len(record.ref) > 2 * distance:
-        return [], [f"{where}: REF is {len(record.ref)} nt, longer than 2 x distance ({2 * distance}); not scored"]
+        return [], [
+            f"{where}: REF is {len(record.ref)} nt, longer than 2 x distance ({2 * distance}); not scored"
+        ]
     slots: list[tuple[int, int, str] | DeltaScores | None] = []
     messages = []
     for alt in record.alts:
@@ -316,7 +318,9 @@ def delta_scores(
     elif ref_len == 1 and alt_len > 1:
         peak = y_alt[centre : centre + alt_len].max(axis=0)[None, :]
         y_alt = np.concatenate([y_alt[:centre], peak, y_alt[centre + alt_len :]])
-    check(y_alt.shape == y_ref.shape, f"internal: ALT predictions {y_alt.shape} do not align with {y_ref.shape}")
+    check(
+        y_alt.shape == y_ref.shape, f"internal: ALT predictions {y_alt.shape} do not align with {y_ref.shape}"
+    )
     values, positions = [], []
     for channel, gain in ((1, True), (1, False), (2, True), (2, False)):
         diff = y_alt[:, channel] - y_ref[:, channel] if gain else y_ref[:, channel] - y_alt[:, channel]

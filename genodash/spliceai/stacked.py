@@ -10,8 +10,8 @@ which recomputes only what a variant changes.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.nn import functional
 
 from genodash.spliceai.model import CHANNELS, FLANK, UNITS_PER_STAGE, SpliceAIEnsemble
 
@@ -89,11 +89,11 @@ class StackedSpliceAI(nn.Module):
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Input convolution: one-hot ``(B, 4, L)`` to ``(B, R * 32, L)``."""
-        return F.conv1d(x, self.w_in, self.b_in)
+        return functional.conv1d(x, self.w_in, self.b_in)
 
     def skip_in(self, h: torch.Tensor) -> torch.Tensor:
         """The skip sum's first term, from the embedded input; same shape as ``h``."""
-        return F.conv1d(h, self.w_skip_in, self.b_skip_in, groups=self.n_replicas)
+        return functional.conv1d(h, self.w_skip_in, self.b_skip_in, groups=self.n_replicas)
 
     def unit(self, u: int, h: torch.Tensor) -> torch.Tensor:
         """Residual unit ``u``: ``(B, C, L)`` to ``(B, C, L - 2 * crops[u])``."""
@@ -108,11 +108,11 @@ class StackedSpliceAI(nn.Module):
         """Dilated convolution of unit ``u`` for all replicas: ``(B, C, L)`` to ``(B, C, L - crop)``."""
         d = self.dilations[u]
         if self.fold:
-            return F.conv1d(x, weight, bias, dilation=d, groups=self.n_replicas)
+            return functional.conv1d(x, weight, bias, dilation=d, groups=self.n_replicas)
         step = CHANNELS
         return torch.cat(
             [
-                F.conv1d(x[:, i : i + step], weight[i : i + step], bias[i : i + step], dilation=d)
+                functional.conv1d(x[:, i : i + step], weight[i : i + step], bias[i : i + step], dilation=d)
                 for i in range(0, self.channels, step)
             ],
             dim=1,
@@ -125,11 +125,13 @@ class StackedSpliceAI(nn.Module):
     def skip(self, u: int, h: torch.Tensor) -> torch.Tensor:
         """The skip convolution after residual unit ``u`` (a stage end); same shape as ``h``."""
         s = u // UNITS_PER_STAGE
-        return F.conv1d(h, getattr(self, f"w_skip{s}"), getattr(self, f"b_skip{s}"), groups=self.n_replicas)
+        return functional.conv1d(
+            h, getattr(self, f"w_skip{s}"), getattr(self, f"b_skip{s}"), groups=self.n_replicas
+        )
 
     def head(self, s: torch.Tensor) -> torch.Tensor:
         """Skip sum ``(B, C, L)`` to per-replica probabilities ``(B, R, T, L)``."""
-        y = F.conv1d(s, self.w_head, self.b_head, groups=self.n_replicas)
+        y = functional.conv1d(s, self.w_head, self.b_head, groups=self.n_replicas)
         return torch.softmax(y.view(y.shape[0], self.n_replicas, self.n_tasks, y.shape[-1]), dim=2)
 
     def mean(self, per_replica: torch.Tensor) -> torch.Tensor:

@@ -72,13 +72,18 @@ def unavailable_reason() -> str | None:
         )
     missing = [p.name for p in model_paths() if not p.is_file()]
     if missing:
-        return f"the installed spliceai package lacks {', '.join(missing)}; reinstall it with: {INSTALL_COMMAND}"
+        return (
+            f"the installed spliceai package lacks {', '.join(missing)}; reinstall it with: {INSTALL_COMMAND}"
+        )
     try:
         version = importlib.metadata.version(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
         version = "unknown"
     if version != PACKAGE_VERSION:
-        return f"spliceai {version} is installed; genodash reads the weights of {PACKAGE_VERSION}: {INSTALL_COMMAND}"
+        return (
+            f"spliceai {version} is installed; genodash reads the weights of {PACKAGE_VERSION}: "
+            f"{INSTALL_COMMAND}"
+        )
     return None
 
 
@@ -121,7 +126,9 @@ def read_keras_h5(path: str | Path) -> dict[str, torch.Tensor]:
     state: dict[str, torch.Tensor] = {}
 
     def conv(prefix: str, layer: str) -> None:
-        state[f"{prefix}.weight"] = torch.from_numpy(_keras(weights, layer, "kernel").transpose(2, 1, 0).copy())
+        state[f"{prefix}.weight"] = torch.from_numpy(
+            _keras(weights, layer, "kernel").transpose(2, 1, 0).copy()
+        )
         state[f"{prefix}.bias"] = torch.from_numpy(_keras(weights, layer, "bias"))
 
     def batchnorm(prefix: str, layer: str) -> None:
