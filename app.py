@@ -16,6 +16,7 @@ st.set_page_config(page_title="genodash", page_icon=":material/genetics:", layou
 
 pages = [
     st.Page("pages/predict.py", title="Predict", icon=":material/insights:", default=True),
+    st.Page("pages/explain.py", title="Explain", icon=":material/troubleshoot:"),
     st.Page("pages/models.py", title="Models", icon=":material/menu_book:"),
 ]
 st.sidebar.markdown(f"### genodash {__version__}")

@@ -128,3 +128,20 @@ def test_bad_input_in_a_real_browser(server, browser):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert box.input_value().startswith(">prot\nMEEPQ")
     page.close()
+
+
+def test_explain_in_a_real_browser(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})
+    page.goto(f"{server}/explain")
+    page.get_by_role("button", name="Load example").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert page.locator('[data-testid="stImage"] img').count() == 3  # saliency, IG, ISM logos
+    assert page.locator(".js-plotly-plot").count() == 2  # importance track and ISM heatmap
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.get_by_text("How much the methods agree").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "explain.png"), full_page=True)
+    page.close()

@@ -89,3 +89,40 @@ def test_models_page_shows_cards(app_test):
     text = " ".join(m.value for m in at.markdown)
     assert "janggu==0.10.2" in text and "Licence" in text
     assert len(at.dataframe) == 1  # held-out metrics of oct4-mafk
+
+
+def test_explain_page_logos_track_heatmap_agreement(app_test):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    assert not at.exception
+    assert any("Choose sequences and methods" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Load example").click().run()
+    at.multiselect[1].set_value(["saliency", "deep_lift_shap", "ism"]).run()
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    assert len(at.get("image")) == 3  # one logo per method
+    assert len(at.get("plotly_chart")) == 2  # track and ISM heatmap
+    agreement = at.dataframe[0].value
+    assert set(agreement["method A"]) | set(agreement["method B"]) == {"saliency", "deep_lift_shap", "ism"}
+    # oct4-mafk's global max pool has no DeepLIFT rule: the page says so instead of failing silently
+    assert any("deep_lift_shap" in w.value and "Completeness check failed" in w.value for w in at.warning)
+    # the window slider redraws the logos without recomputing
+    run_id = at.session_state["explain_result"].run_id
+    at.slider[-1].set_value((11, 60)).run()
+    assert not at.exception
+    assert at.session_state["explain_result"].run_id == run_id
+    assert any("positions 11-60" in caption for img in at.get("image") for caption in img.captions)
+
+
+def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
+    at = app_test()
+    at.run()
+    next(b for b in at.button if b.label == "Load example").click().run()
+    run_button(at).click().run()
+    at.switch_page("pages/explain.py").run()
+    assert at.radio(key="explain_source").value.startswith("Sequences from Predict (6)")
+    at.multiselect[0].set_value([]).run()
+    run_button(at).click().run()
+    assert not at.exception
+    assert any("Choose at least one sequence" in w.value for w in at.warning)

@@ -24,3 +24,8 @@ def session_token() -> str:
 def download_name(stem: str, extension: str) -> str:
     """``genodash_<stem>_<token>.<extension>``, unique to this session."""
     return f"genodash_{stem}_{session_token()}.{extension}"
+
+EXPLAIN_SOURCE = "explain_source"
+EXPLAIN_TEXT = "explain_text"
+EXPLAIN_UPLOAD = "explain_upload"
+EXPLAIN_RESULT = "explain_result"

@@ -1,0 +1,186 @@
+"""Explain records with several methods at once: what the Explain page shows."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import pandas as pd
+import torch
+
+from genodash.agreement import method_agreement
+from genodash.attribution import METHODS, Attribution, explain
+from genodash.errors import InputError, check
+from genodash.io import Record
+from genodash.length import FittedSequence, fit_length
+from genodash.models import LoadedModel
+from genodash.predict import Progress
+from genodash.sequence import one_hot_encode
+
+#: Most sequences explained in one run (each method runs on every one).
+MAX_SEQUENCES = 20
+#: Most full-model mutant passes allowed when a model has no fast ISM path.
+MAX_SLOW_ISM_MUTANTS = 30_000
+
+
+@dataclass(frozen=True)
+class ExplanationSet:
+    """Attributions of several methods for the same sequences and output.
+
+    Attributes
+    ----------
+    run_id : str
+        Unique per run (keys caches of rendered figures exactly).
+    model_name, target : str
+    records : tuple of Record
+    fitted : tuple of FittedSequence
+        What each record became at the model's input length.
+    X : torch.Tensor
+        ``(N, 4, L)`` one-hot of the fitted sequences.
+    attributions : dict of str to Attribution
+        Method name -> its result, ``(N, 4, L)`` tensors.
+    agreement : pandas.DataFrame or None
+        Pairwise agreement (two or more methods).
+    settings : dict
+        Baseline, references, gradient correction, seed: shown with downloads.
+    """
+
+    run_id: str
+    model_name: str
+    target: str
+    records: tuple[Record, ...]
+    fitted: tuple[FittedSequence, ...]
+    X: torch.Tensor
+    attributions: dict[str, Attribution]
+    agreement: pd.DataFrame | None
+    settings: dict = field(default_factory=dict)
+
+    def first_position(self, index: int) -> int:
+        """1-based coordinate (in the user's sequence) of column 0 of sequence ``index``."""
+        return self.fitted[index].offset + 1
+
+    def peak_window(self, index: int, width: int = 100) -> tuple[int, int]:
+        """0-based start and width of the ``width``-position window with the most importance.
+
+        Importance is the mean over methods of each method's |per-position importance|
+        scaled to a maximum of 1; used to open the logo where the action is.
+        """
+        length = self.X.shape[2]
+        width = min(width, length)
+        total = torch.zeros(length)
+        for attribution in self.attributions.values():
+            values = attribution.position_importance()[index].abs()
+            total += values / (values.max() if values.max() > 0 else 1.0)
+        sums = torch.nn.functional.conv1d(total[None, None], torch.ones(1, 1, width))[0, 0]
+        return int(sums.argmax()), width
+
+    def matrix_table(self, method: str, hypothetical: bool = False) -> pd.DataFrame:
+        """Attribution matrix as a table: one row per sequence and position.
+
+        Columns: ``sequence``, ``position`` (1-based, in the user's sequence; padding
+        is 0 or negative, or beyond the end), ``base`` (the fitted base, ``N`` for
+        padding), ``A``, ``C``, ``G``, ``T``.
+        """
+        values = self.attributions[method].values(hypothetical)
+        frames = []
+        for i, fitted in enumerate(self.fitted):
+            length = len(fitted.sequence)
+            frame = pd.DataFrame(values[i].numpy().T + 0.0, columns=list("ACGT"))  # no -0.0
+            frame.insert(0, "base", list(fitted.sequence))
+            frame.insert(0, "position", range(self.first_position(i), self.first_position(i) + length))
+            frame.insert(0, "sequence", self.records[i].name)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+
+def explain_records(
+    loaded: LoadedModel,
+    records: list[Record],
+    *,
+    methods: list[str],
+    target: int | str = 0,
+    window: tuple[int, int] | None = None,
+    baseline: str = "dinuc_shuffle",
+    n_baselines: int = 10,
+    gradient_correction: bool = False,
+    seed: int = 0,
+    n_steps: int = 50,
+    progress: Progress | None = None,
+) -> ExplanationSet:
+    """Run several attribution methods on records with a loaded model.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+    records : list of Record
+        1 to :data:`MAX_SEQUENCES` sequences; fitted to the model's input length.
+    methods : list of str
+        Keys of :data:`genodash.attribution.METHODS`.
+    target : int or str
+        Task index or name.
+    window : tuple of int, optional
+        Profile models: 0-based half-open output positions whose sum is explained.
+    baseline, n_baselines, gradient_correction, seed, n_steps
+        See :func:`genodash.attribution.explain`.
+    progress : callable, optional
+        ``progress(done, total)`` counted in (method, sequence) pairs.
+
+    Returns
+    -------
+    ExplanationSet
+    """
+    check(len(records) > 0, "choose at least one sequence to explain")
+    check(
+        len(records) <= MAX_SEQUENCES,
+        f"{len(records)} sequences chosen; explain at most {MAX_SEQUENCES} at a time",
+    )
+    check(len(methods) > 0, "choose at least one method")
+    unknown = [m for m in methods if m not in METHODS]
+    check(not unknown, f"unknown methods: {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+    card = loaded.card
+    fitted = tuple(fit_length(r.sequence, card.input_length) for r in records)
+    X = one_hot_encode([f.sequence for f in fitted])
+    if "ism" in methods and not hasattr(loaded.model, "ism_split"):
+        mutants = 3 * X.shape[0] * X.shape[2]
+        if mutants > MAX_SLOW_ISM_MUTANTS:
+            raise InputError(
+                f"ISM of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {mutants:,} full passes of "
+                f"{card.name}, which has no fast ISM path; choose fewer sequences or another method"
+            )
+    task = card.tasks[target] if isinstance(target, int) else target
+    n = X.shape[0]
+    results: dict[str, Attribution] = {}
+    for k, method in enumerate(methods):
+
+        def report(done: int, total: int, k: int = k) -> None:
+            if progress is not None:
+                progress(k * n + done, len(methods) * n)
+
+        results[method] = explain(
+            loaded.model,
+            X,
+            method=method,
+            target=target,
+            tasks=card.tasks,
+            window=window,
+            baseline=baseline,
+            n_baselines=n_baselines,
+            seed=seed,
+            gradient_correction=gradient_correction,
+            n_steps=n_steps,
+            progress=report,
+        )
+    agreement = None
+    if len(results) >= 2:
+        agreement = method_agreement({m: r.position_importance() for m, r in results.items()})
+    settings = {
+        "baseline": baseline,
+        "references per sequence": n_baselines,
+        "gradient correction": gradient_correction,
+        "seed": seed,
+        "integration steps": n_steps,
+        "window": window,
+    }
+    return ExplanationSet(
+        uuid.uuid4().hex, card.name, task, tuple(records), fitted, X, results, agreement, settings
+    )

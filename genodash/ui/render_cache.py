@@ -1,0 +1,45 @@
+"""Rendered figures cached by exact string keys (run id, method, sequence, window)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from genodash.explanations import ExplanationSet
+from genodash.logos import figure_bytes, heatmap_figure, logo_figure
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def logo_png(
+    run_id: str, method: str, index: int, start: int, end: int, hypothetical: bool, _result: ExplanationSet
+) -> bytes:
+    """PNG of one logo window; the key is the run id and the window, never the arrays."""
+    matrix = _result.attributions[method].values(hypothetical)[index, :, start:end]
+    first = _result.first_position(index) + start
+    fig = logo_figure(
+        matrix, first_position=first, title=method, ylabel="hypothetical" if hypothetical else "attribution"
+    )
+    return figure_bytes(fig, "png")
+
+
+def logo_file(
+    result: ExplanationSet, method: str, index: int, start: int, end: int, hypothetical: bool, fmt: str
+):
+    """A callable for ``st.download_button``: the logo is drawn only when downloaded."""
+
+    def render() -> bytes:
+        matrix = result.attributions[method].values(hypothetical)[index, :, start:end]
+        fig = logo_figure(matrix, first_position=result.first_position(index) + start, title=method)
+        return figure_bytes(fig, fmt)
+
+    return render
+
+
+def heatmap_file(result: ExplanationSet, index: int, start: int, end: int, fmt: str):
+    """A callable for ``st.download_button``: the ISM heatmap, drawn when downloaded."""
+
+    def render() -> bytes:
+        effects = result.attributions["ism"].hypothetical[index, :, start:end]
+        fig = heatmap_figure(effects, first_position=result.first_position(index) + start, title="ISM")
+        return figure_bytes(fig, fmt)
+
+    return render

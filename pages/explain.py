@@ -1,0 +1,153 @@
+"""Explain: attribution logos, tracks, ISM heatmaps and method agreement for chosen sequences."""
+
+import streamlit as st
+
+from genodash.attribution import BASELINES, METHODS
+from genodash.attribution_figures import ism_heatmap, track_figure
+from genodash.explanations import MAX_SEQUENCES, explain_records
+from genodash.io import parse_fasta
+from genodash.models import example_fasta
+from genodash.ui import state
+from genodash.ui.errors import shown_as_message
+from genodash.ui.navigation import require_app_shell
+from genodash.ui.progress import progress_bar
+from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
+from genodash.ui.sequence_input import MAX_UPLOAD_MB, sequence_input
+from genodash.ui.sidebar import current_model
+
+require_app_shell()
+st.title("Explain")
+loaded = current_model()
+if loaded is None:
+    st.info("Choose a model in the sidebar to start.")
+    st.stop()
+card = loaded.card
+st.caption(
+    "Which bases does the model read? Attributions explain the model's raw output (logit) for the "
+    "chosen task; ISM scores every single-base substitution."
+)
+
+predicted = st.session_state.get(state.PREDICT_RESULT)
+sources = ["New sequences"]
+if predicted is not None and predicted.model_name == card.name:
+    sources.insert(0, f"Sequences from Predict ({len(predicted.records)})")
+choice = st.radio("Sequences", sources, horizontal=True, key=state.EXPLAIN_SOURCE)
+records = []
+if choice.startswith("Sequences from Predict"):
+    records = list(predicted.records)
+else:
+    source = sequence_input(state.EXPLAIN_TEXT, state.EXPLAIN_UPLOAD, example_fasta(card.name))
+    if source is not None:
+        with shown_as_message(f"with the sequences in {source.label}"):
+            records = parse_fasta(source.data, max_bytes=2 * MAX_UPLOAD_MB * 2**20)
+
+names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
+left, right = st.columns(2)
+chosen = left.multiselect(
+    f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=names[:1], max_selections=MAX_SEQUENCES
+)
+task = right.selectbox("Output to explain", card.tasks)
+window = None
+if card.output_kind == "profile":
+    out_len = card.input_length - 2 * card.flank
+    lo, hi = st.slider("Output positions summed (profile model)", 1, out_len, (1, out_len))
+    window = (lo - 1, hi)
+methods = st.multiselect(
+    "Methods", list(METHODS), default=["saliency", "integrated_gradients", "ism"],
+    help="Pick two or more to see how much they agree.",
+)  # fmt: skip
+with st.expander("Settings"):
+    c1, c2, c3 = st.columns(3)
+    baseline = c1.selectbox(
+        "Reference", BASELINES, help="For integrated gradients, DeepLIFT, DeepLiftShap, GradientShap."
+    )
+    n_baselines = c2.slider("References per sequence (shuffles)", 1, 30, 10)
+    n_steps = c3.slider("Integration steps", 10, 200, 50)
+    correction = st.toggle(
+        "Gradient correction", help="Subtract the per-position mean over A, C, G, T (Majdandzic et al. 2023)."
+    )
+    seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+
+if st.button("Run", type="primary"):
+    picked = [records[names.index(n)] for n in chosen]
+    if not picked:
+        st.warning("Choose at least one sequence (paste some, or press Load example).")
+    else:
+        st.session_state.pop(state.EXPLAIN_RESULT, None)
+        with shown_as_message("explaining the sequences"):
+            with progress_bar(
+                f"Explaining {len(picked)} sequence(s) with {len(methods)} method(s)"
+            ) as report:
+                st.session_state[state.EXPLAIN_RESULT] = explain_records(
+                    loaded, picked, methods=methods, target=task, window=window, baseline=baseline,
+                    n_baselines=n_baselines, gradient_correction=correction, seed=int(seed),
+                    n_steps=n_steps, progress=report,
+                )  # fmt: skip
+
+result = st.session_state.get(state.EXPLAIN_RESULT)
+if result is None:
+    st.info("Choose sequences and methods, then press Run.")
+    st.stop()
+if result.model_name != card.name:
+    st.warning(f"These results are from model **{result.model_name}**; press Run to use {card.name}.")
+
+st.subheader(f"Why {result.model_name} predicts {result.target}")
+view = 0
+if len(result.records) > 1:
+    view = st.selectbox(
+        "Show sequence", range(len(result.records)), format_func=lambda i: result.records[i].name
+    )
+fitted = result.fitted[view]
+if fitted.action != "kept":
+    st.info(
+        f"This sequence has {fitted.original_length} nt and was {fitted.action} to "
+        f"{len(fitted.sequence)} nt; positions below are in your sequence's coordinates."
+    )
+for method, attribution in result.attributions.items():
+    for warning in attribution.warnings:
+        st.warning(f"**{method}**: {warning}")
+if result.agreement is not None:
+    st.markdown("**How much the methods agree** (per-position importance, by magnitude)")
+    st.dataframe(result.agreement, hide_index=True)
+
+length = len(fitted.sequence)
+first = result.first_position(view)
+hypothetical = st.toggle(
+    "Hypothetical contributions", help="What every base would contribute, not just the one there."
+)
+peak, span = result.peak_window(view, width=100)
+lo, hi = st.slider(
+    "Logo window (positions)", first, first + length - 1, (first + peak, first + peak + span - 1)
+)
+start, end = lo - first, hi - first + 1
+for method in result.attributions:
+    png = logo_png(result.run_id, method, view, start, end, hypothetical, result)
+    st.image(png, caption=f"{method}: positions {lo}-{hi}")
+    cols = st.columns(3)
+    for col, fmt in zip(cols[:2], ("png", "svg")):
+        col.download_button(
+            f"Logo ({fmt.upper()})", logo_file(result, method, view, start, end, hypothetical, fmt),
+            file_name=state.download_name(f"logo_{method}_{lo}-{hi}", fmt), mime=f"image/{fmt}",
+            key=f"logo_{method}_{fmt}",
+        )  # fmt: skip
+    cols[2].download_button(
+        "Matrix (TSV)", result.matrix_table(method, hypothetical).to_csv(sep="\t", index=False).encode(),
+        file_name=state.download_name(f"attributions_{method}", "tsv"), mime="text/tab-separated-values",
+        key=f"tsv_{method}",
+    )  # fmt: skip
+
+st.markdown("**Importance along the sequence** (zoom and hover)")
+st.plotly_chart(track_figure(result, view))
+if "ism" in result.attributions:
+    effects = result.attributions["ism"].hypothetical[view, :, start:end]
+    st.plotly_chart(
+        ism_heatmap(effects, fitted.sequence[start:end], lo, title="ISM: effect of every substitution")
+    )
+    cols = st.columns(2)
+    for col, fmt in zip(cols, ("png", "svg")):
+        col.download_button(
+            f"ISM heatmap ({fmt.upper()})", heatmap_file(result, view, start, end, fmt),
+            file_name=state.download_name(f"ism_heatmap_{lo}-{hi}", fmt), mime=f"image/{fmt}",
+            key=f"heatmap_{fmt}",
+        )  # fmt: skip
+st.caption(f"Settings: {result.settings}")

@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from genodash import explanations
+from genodash.attribution_figures import ism_heatmap, track_figure
+from genodash.errors import InputError
+from genodash.explanations import explain_records
+from genodash.io import Record, read_fasta
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def example(oct4_mafk):
+    records = read_fasta(ROOT / "models" / "oct4-mafk" / "examples.fa")[:1]
+    long = Record("long", "ACGT" * 5 + records[0].sequence + "TTTT" * 5)  # 240 nt: cropped by 20 each side
+    return explain_records(oct4_mafk, [records[0], long], methods=["saliency", "ism"], target="Oct4")
+
+
+def test_results_shapes_agreement_and_coordinates(example):
+    assert example.target == "Oct4"
+    assert example.attributions["ism"].projected.shape == (2, 4, 200)
+    assert len(example.agreement) == 1
+    assert example.first_position(0) == 1 and example.first_position(1) == 21
+    table = example.matrix_table("saliency")
+    assert list(table.columns) == ["sequence", "position", "base", "A", "C", "G", "T"]
+    long_rows = table[table["sequence"] == "long"]
+    assert long_rows["position"].iloc[0] == 21 and len(long_rows) == 200
+    # the cropped sequence's window is the original peak: identical attributions
+    torch.testing.assert_close(
+        example.attributions["saliency"].projected[0], example.attributions["saliency"].projected[1]
+    )
+
+
+def test_peak_window_and_figures(example):
+    start, width = example.peak_window(0, 50)
+    assert width == 50 and 0 <= start <= 150
+    assert len(track_figure(example, 0).data) == 2
+    heat = ism_heatmap(
+        example.attributions["ism"].hypothetical[0, :, :30], example.fitted[0].sequence[:30], 1
+    )
+    assert heat.data[0].z.shape == (4, 30)
+
+
+def test_limits(oct4_mafk, monkeypatch):
+    record = Record("a", "ACGT" * 50)
+    with pytest.raises(InputError, match="explain at most 20"):
+        explain_records(oct4_mafk, [record] * 21, methods=["saliency"])
+    with pytest.raises(InputError, match="unknown methods: shap"):
+        explain_records(oct4_mafk, [record], methods=["shap"])
+    monkeypatch.setattr(explanations, "MAX_SLOW_ISM_MUTANTS", 10)
+    monkeypatch.delattr(type(oct4_mafk.model), "ism_split")
+    with pytest.raises(InputError, match="needs 600 full passes"):
+        explain_records(oct4_mafk, [record], methods=["ism"])
