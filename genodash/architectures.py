@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from genodash.errors import ModelError, check
+from genodash.spliceai.model import SpliceAIEnsemble
 
 
 class ConvPoolCNN(nn.Module):
@@ -263,6 +264,7 @@ ARCHITECTURES: dict[str, type[nn.Module]] = {
     "conv_pool_cnn": ConvPoolCNN,
     "basset": Basset,
     "koo_cnn": KooCNN,
+    "spliceai_10k": SpliceAIEnsemble,  # replicas=1 is a single SpliceAI-10k network
 }
 
 

@@ -2,14 +2,14 @@
 
 Subcommands live in a registry (name -> module with ``add_arguments(parser)`` and
 ``run(args) -> int``), so a new one is one entry. Heavy imports (torch) happen inside
-``run``, after the thread settings below, so ``--help`` is instant.
+``run``, so ``--help`` is instant (and ``genodash/__init__`` sets the OpenMP wait
+policy before torch loads).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 from genodash import __version__
@@ -38,9 +38,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``genodash`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
-    # Threads that wait for a busy core sleep instead of spinning: on a shared machine
-    # spinning OpenMP threads made a 2-thread forward pass 14x slower (measured).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     args = build_parser().parse_args(argv)
     return args._module.run(args)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import plotly.graph_objects as go
+import torch
 
 from genodash.batch_prediction import BatchPrediction
 
@@ -49,5 +52,55 @@ def prediction_figure(result: BatchPrediction) -> go.Figure:
     ylabel = "probability" if "probability" in value_columns[0] else "model output"
     fig.update_layout(
         yaxis_title=ylabel, legend_title_text="", margin=dict(l=10, r=10, t=30, b=10), height=380
+    )
+    return fig
+
+
+def profile_figure(
+    result: BatchPrediction, index: int, tasks: Sequence[str], show: Sequence[str] | None = None
+) -> go.Figure:
+    """Tracks of a profile model along one sequence: one line per task.
+
+    Parameters
+    ----------
+    result : BatchPrediction
+        Of a profile model: ``values`` is ``(N, T, L_out)``.
+    index : int
+        Which record (0-based).
+    tasks : sequence of str
+        The ``T`` task names, in order (the card's ``tasks``).
+    show : sequence of str, optional
+        Tasks to draw; default all.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        x: 1-based positions (see ``BatchPrediction.first_position``); y: values.
+    """
+    values = result.values[index]
+    n = int((~torch.isnan(values[0])).sum())
+    x = list(range(result.first_position, result.first_position + n))
+    name = result.records[index].name
+    fig = go.Figure()
+    for t, task in enumerate(tasks):
+        if show is not None and task not in show:
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=x,
+                y=values[t, :n].numpy(),
+                mode="lines",
+                name=task,
+                hovertemplate="position %{x:,}<br>%{y:.3f}<extra>" + task + "</extra>",
+            )
+        )
+    ylabel = "model output" if result.value_columns[0].endswith(" output") else "probability"
+    fig.update_layout(
+        xaxis_title=f"position in {name} (nt)",
+        yaxis_title=ylabel,
+        legend_title_text="",
+        margin=dict(l=10, r=10, t=30, b=10),
+        height=380,
+        hovermode="x unified",
     )
     return fig

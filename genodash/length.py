@@ -53,3 +53,32 @@ def fit_length(seq: str, length: int) -> FittedSequence:
         return FittedSequence(seq[start : start + length], "cropped", n, start)
     left = (length - n) // 2
     return FittedSequence("N" * left + seq + "N" * (length - n - left), "padded", n, -left)
+
+
+def tile_sequence(seq: str, input_length: int, flank: int) -> list[str]:
+    """Cut a sequence into inputs of a profile model so that every base is predicted.
+
+    The sequence gets ``flank`` N on both sides (more N on the right to fill the last
+    tile) and is cut into windows of ``input_length`` that overlap by ``2 * flank``.
+    Tile ``k`` predicts bases ``k * core .. (k + 1) * core - 1`` of ``seq``, where
+    ``core = input_length - 2 * flank``.
+
+    Parameters
+    ----------
+    seq : str
+        Any length, at least 1.
+    input_length : int
+    flank : int
+        Positions the model crops from each side of its input.
+
+    Returns
+    -------
+    list of str
+        ``ceil(len(seq) / core)`` strings of ``input_length``.
+    """
+    core = input_length - 2 * flank
+    check(core > 0, f"input_length {input_length} must be above twice the flank ({flank})")
+    check(len(seq) > 0, "the sequence is empty")
+    n_tiles = -(-len(seq) // core)
+    padded = "N" * flank + seq + "N" * (flank + n_tiles * core - len(seq))
+    return [padded[k * core : k * core + input_length] for k in range(n_tiles)]

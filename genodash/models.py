@@ -6,6 +6,11 @@ Layout of a model folder (``models/<name>/``)::
     weights.safetensors   the weights, safetensors only (nothing is unpickled)
 
 Extra zoo folders can be named in ``$GENODASH_MODELS_DIR`` (separated by ``os.pathsep``).
+
+Weights whose licence forbids shipping them (SpliceAI: CC BY-NC 4.0) come from an
+installed package instead: the card names a ``weights_source``, an entry of
+:data:`WEIGHT_SOURCES` that says whether it is usable here (and if not, how to
+install it) and reads the weights. :func:`unavailable_reason` tells the pages.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +31,48 @@ from torch import nn
 from genodash.architectures import build_architecture
 from genodash.device import choose_device
 from genodash.errors import ModelError, check
+from genodash.spliceai import weights as spliceai_weights
 
 #: The shipped zoo, beside the package.
 ZOO_DIR = Path(__file__).resolve().parent.parent / "models"
 MODELS_DIR_ENV = "GENODASH_MODELS_DIR"
 OUTPUT_KINDS = ("scalar", "profile")
-ACTIVATIONS = ("sigmoid", "softmax", "none")
-LENGTH_POLICIES = ("centre",)
+ACTIVATIONS = ("sigmoid", "softmax", "probability", "none")
+LENGTH_POLICIES = ("centre", "tile")
+
+
+@dataclass(frozen=True)
+class WeightSource:
+    """Weights read from an installed package rather than from the model folder.
+
+    Attributes
+    ----------
+    description : str
+        Where the weights come from and their licence, for the Models page.
+    unavailable : callable
+        ``unavailable() -> str | None``: why the weights cannot be read here, naming
+        the install command; ``None`` when they can.
+    load : callable
+        ``load() -> dict[str, torch.Tensor]``: the architecture's full state dict.
+    """
+
+    description: str
+    unavailable: Callable[[], str | None]
+    load: Callable[[], dict[str, torch.Tensor]]
+
+
+#: Card ``weights_source`` -> where its weights come from.
+WEIGHT_SOURCES: dict[str, WeightSource] = {
+    "spliceai==1.3.1": WeightSource(
+        description=(
+            f"read at run time from the installed PyPI package spliceai=={spliceai_weights.PACKAGE_VERSION} "
+            f"(spliceai/models/spliceai1-5.h5, SHA-256 checked); not shipped with genodash: "
+            f"licence {spliceai_weights.LICENSE}. Install: {spliceai_weights.INSTALL_COMMAND}"
+        ),
+        unavailable=spliceai_weights.unavailable_reason,
+        load=spliceai_weights.ensemble_state_dict,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -49,14 +90,17 @@ class ModelCard:
         Names of the ``T`` outputs.
     output_kind : {"scalar", "profile"}
         ``(N, T)`` or ``(N, T, L_out)`` predictions.
-    output_activation : {"sigmoid", "softmax", "none"}
-        Turns the model's raw outputs (logits) into the values shown to users.
+    output_activation : {"sigmoid", "softmax", "probability", "none"}
+        Turns the model's raw outputs (logits) into the values shown to users;
+        ``probability``: the model already outputs probabilities.
     input_length : int
         Sequence length the model was trained on, including any flank.
     flank : int
         Nucleotides cropped from each side by a profile model (0 for scalar models).
-    length_policy : {"centre"}
-        How other lengths are handled: centre-cropped, or padded with N on both sides.
+    length_policy : {"centre", "tile"}
+        How other lengths are handled. ``centre``: centre-cropped, or padded with N on
+        both sides. ``tile`` (profile models): every position is predicted; the sequence
+        gets ``flank`` N on both sides and is cut into overlapping inputs of ``input_length``.
     alphabet : str
         Channel order of the input; genodash uses ``"ACGT"``.
     training_data, provenance, license, citation : str
@@ -66,6 +110,9 @@ class ModelCard:
         File name of the safetensors weights inside the model folder.
     weights_sha256 : str
         SHA-256 of the weights file, checked at load time.
+    weights_source : str
+        A key of :data:`WEIGHT_SOURCES` when the weights come from an installed
+        package (then ``weights_file`` is not used); ``""`` for the model folder.
     """
 
     name: str
@@ -87,6 +134,7 @@ class ModelCard:
     citation: str = ""
     weights_file: str = "weights.safetensors"
     weights_sha256: str = ""
+    weights_source: str = ""
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelCard:
@@ -134,6 +182,11 @@ class ModelCard:
         check(
             isinstance(card.input_length, int) and card.input_length > 2 * card.flank >= 0,
             f"input_length {card.input_length!r} must be an integer above twice the flank ({card.flank!r})",
+            ModelError,
+        )
+        check(
+            not card.weights_source or card.weights_source in WEIGHT_SOURCES,
+            f"weights_source is {card.weights_source!r}; allowed: {', '.join(WEIGHT_SOURCES)}",
             ModelError,
         )
         check(
@@ -264,6 +317,13 @@ def build_model(card: ModelCard, weights: bytes, device: str | torch.device | No
         state = load_safetensors_bytes(weights)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise ModelError(f"the weights are not a valid safetensors file ({exc})") from exc
+    return build_model_from_state(card, state, device)
+
+
+def build_model_from_state(
+    card: ModelCard, state: dict[str, torch.Tensor], device: str | torch.device | None = None
+) -> LoadedModel:
+    """Build a model from its card and a state dict, strictly, and try it (see :func:`build_model`)."""
     module = build_architecture(card.architecture, {"n_tasks": len(card.tasks), **card.hyperparameters})
     check_state_dict(module, state)
     module.load_state_dict(state, strict=True)
@@ -316,6 +376,11 @@ def load_model(name: str, device: str | torch.device | None = None) -> LoadedMod
     )
     folder = models[name]
     card = read_card(folder / "card.json")
+    if card.weights_source:
+        source = WEIGHT_SOURCES[card.weights_source]
+        reason = source.unavailable()
+        check(reason is None, f"model '{name}' is unavailable: {reason}", ModelError)
+        return build_model_from_state(card, source.load(), device)
     weights_path = folder / card.weights_file
     check(weights_path.is_file(), f"model '{name}': weights file {weights_path} is missing", ModelError)
     weights = weights_path.read_bytes()
@@ -328,6 +393,15 @@ def load_model(name: str, device: str | torch.device | None = None) -> LoadedMod
             ModelError,
         )
     return build_model(card, weights, device)
+
+
+def unavailable_reason(card: ModelCard) -> str | None:
+    """Why a model cannot be loaded on this machine, with the command that fixes it; ``None`` if it can.
+
+    Only models whose weights come from an installed package (``weights_source``)
+    can be unavailable; a missing or damaged weights file is reported by :func:`load_model`.
+    """
+    return WEIGHT_SOURCES[card.weights_source].unavailable() if card.weights_source else None
 
 
 def example_fasta(name: str) -> str | None:

@@ -76,8 +76,9 @@ def apply_activation(Y: torch.Tensor, activation: str) -> torch.Tensor:
     ----------
     Y : torch.Tensor
         ``(N, T)`` or ``(N, T, L_out)`` raw outputs.
-    activation : {"sigmoid", "softmax", "none"}
-        ``softmax`` is taken over the task axis (dimension 1).
+    activation : {"sigmoid", "softmax", "probability", "none"}
+        ``softmax`` is taken over the task axis (dimension 1); ``probability``
+        (the model outputs probabilities already) and ``none`` return ``Y`` as it is.
 
     Returns
     -------
@@ -87,6 +88,7 @@ def apply_activation(Y: torch.Tensor, activation: str) -> torch.Tensor:
     functions = {
         "sigmoid": torch.sigmoid,
         "softmax": lambda t: torch.softmax(t, dim=1),
+        "probability": lambda t: t,
         "none": lambda t: t,
     }
     check(

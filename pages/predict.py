@@ -3,7 +3,7 @@
 import streamlit as st
 
 from genodash.batch_prediction import predict_records
-from genodash.figures import prediction_figure
+from genodash.figures import prediction_figure, profile_figure
 from genodash.io import parse_fasta
 from genodash.models import example_fasta
 from genodash.ui import state
@@ -20,10 +20,20 @@ if loaded is None:
     st.info("Choose a model in the sidebar to start.")
     st.stop()
 card = loaded.card
-st.caption(
-    f"**{card.name}** reads {card.input_length} nt: longer sequences are centre-cropped, "
-    "shorter ones padded with N on both sides. Lower case, U and IUPAC codes are accepted."
-)
+if card.length_policy == "tile":
+    st.caption(
+        f"**{card.name}** predicts every base of your sequences, reading {card.flank:,} nt on each side "
+        f"of a position. Beyond the ends of a sequence it reads N: sequences are padded with "
+        f"{card.flank:,} N on both sides, so sequences shorter than {2 * card.flank + 1:,} nt are padded "
+        "with N and no position of them sees its full context. For genome-exact scores, paste "
+        f"{card.flank:,} nt of real flanking sequence on each side. "
+        "Lower case, U and IUPAC codes are accepted."
+    )
+else:
+    st.caption(
+        f"**{card.name}** reads {card.input_length} nt: longer sequences are centre-cropped, "
+        "shorter ones padded with N on both sides. Lower case, U and IUPAC codes are accepted."
+    )
 
 source = sequence_input(state.PREDICT_TEXT, state.PREDICT_UPLOAD, example_fasta(card.name))
 if st.button("Run", type="primary"):
@@ -52,4 +62,15 @@ st.download_button(
     file_name=state.download_name(f"predictions_{result.model_name}", "csv"),
     mime="text/csv",
 )
-st.plotly_chart(prediction_figure(result))
+if card.output_kind == "profile" and result.model_name == card.name:
+    names = [r.name for r in result.records]
+    index = 0
+    if len(names) > 1:
+        index = st.selectbox(
+            "Sequence to plot", range(len(names)), format_func=lambda i: names[i], key="predict_track_record"
+        )
+    # a background class ("neither" for SpliceAI) would only hide the tracks that matter
+    shown = [t for t in card.tasks if t != "neither"] or list(card.tasks)
+    st.plotly_chart(profile_figure(result, index, card.tasks, shown))
+else:
+    st.plotly_chart(prediction_figure(result))

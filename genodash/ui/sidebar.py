@@ -6,20 +6,38 @@ import streamlit as st
 
 from genodash.device import available_devices
 from genodash.errors import InputError
-from genodash.models import LoadedModel, list_models
+from genodash.models import LoadedModel, list_models, read_card, unavailable_reason
 from genodash.ui import state
 from genodash.ui.loaders import cached_model
 
 
+def availability() -> dict[str, str | None]:
+    """Zoo model name -> why it cannot be used on this machine (with the fix), or ``None``."""
+    reasons = {}
+    for name, folder in list_models().items():
+        try:
+            reasons[name] = unavailable_reason(read_card(folder / "card.json"))
+        except InputError as exc:
+            reasons[name] = f"its card cannot be read: {exc}"
+    return reasons
+
+
 def model_picker() -> LoadedModel | None:
     """Render the pickers; return the chosen model, loaded, or ``None`` with a message."""
-    names = list(list_models())
+    reasons = availability()
+    names = list(reasons)
     if not names:
         st.sidebar.error("No models found in models/. Reinstall genodash or set GENODASH_MODELS_DIR.")
         return None
     if st.session_state.get(state.MODEL) not in names:
-        st.session_state[state.MODEL] = names[0]
-    st.sidebar.selectbox("Model", names, key=state.MODEL, help="Chosen once, used on every page.")
+        st.session_state[state.MODEL] = next((n for n in names if reasons[n] is None), names[0])
+    st.sidebar.selectbox(
+        "Model",
+        names,
+        key=state.MODEL,
+        format_func=lambda n: f"{n} (unavailable)" if reasons[n] else n,
+        help="Chosen once, used on every page.",
+    )
     devices = ["auto", *available_devices()]
     if st.session_state.get(state.DEVICE) not in devices:
         st.session_state[state.DEVICE] = "auto"
@@ -29,6 +47,9 @@ def model_picker() -> LoadedModel | None:
         key=state.DEVICE,
         help="auto: CUDA when present, else Apple MPS, else CPU (or $GENODASH_DEVICE).",
     )
+    if reason := reasons[st.session_state[state.MODEL]]:
+        st.sidebar.warning(f"**{st.session_state[state.MODEL]}** is unavailable here: {reason}")
+        return None
     try:
         loaded = cached_model(st.session_state[state.MODEL], st.session_state[state.DEVICE])
     except InputError as exc:
