@@ -12,6 +12,7 @@ batched full-model ISM with the same results.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +70,38 @@ def _classify(module: nn.Module) -> str:
     raise ValueError(f"fast ISM cannot window layer {type(module).__name__}")
 
 
+def _fold_batchnorm(layers: list[nn.Module]) -> list[nn.Module]:
+    """Fold each eval-mode BatchNorm1d into the convolution before it; drop Dropout/Identity.
+
+    The result computes the same function with fewer window operations.
+    """
+    folded: list[nn.Module] = []
+    for module in layers:
+        if isinstance(module, nn.Dropout | nn.Identity):
+            continue
+        previous = folded[-1] if folded else None
+        if (
+            isinstance(module, nn.BatchNorm1d)
+            and isinstance(previous, nn.Conv1d)
+            and module.running_mean is not None
+            and not module.training
+        ):
+            scale = module.weight / torch.sqrt(module.running_var + module.eps)
+            conv = copy.deepcopy(previous)
+            bias = previous.bias if previous.bias is not None else torch.zeros_like(module.running_mean)
+            conv.weight = nn.Parameter(previous.weight * scale[:, None, None], requires_grad=False)
+            conv.bias = nn.Parameter((bias - module.running_mean) * scale + module.bias, requires_grad=False)
+            folded[-1] = conv
+            continue
+        folded.append(module)
+    return folded
+
+
+def _window(padded: torch.Tensor, starts: torch.Tensor, width: int) -> torch.Tensor:
+    """``(B, C, width)`` slices of a padded ``(C, L)`` activation at ``starts`` (padded coordinates)."""
+    return padded.unfold(1, width, 1).index_select(1, starts).permute(1, 0, 2)
+
+
 def _plan(layers: list[nn.Module], length: int) -> list[_Step]:
     steps, width = [], 1
     for module in layers:
@@ -96,14 +129,17 @@ class _FastISM:
     """A model prepared for windowed ISM at one input length."""
 
     def __init__(self, layers: list[nn.Module], head: Callable, length: int) -> None:
-        self.layers, self.head, self.length = layers, head, length
-        self.steps = _plan(layers, length)
+        self.head, self.length = head, length
+        with torch.no_grad():
+            self.layers = _fold_batchnorm(layers)
+        self.steps = _plan(self.layers, length)
         # margins so that every gathered window stays inside the padded reference
         self.margins = []
         for step in self.steps:
             extra = step.reach if step.kind == "conv" else step.stride * 2 if step.kind == "pool" else 0
             self.margins.append(step.width_in + extra + 2)
         self.margins.append(self.steps[-1].width_out + 2 if self.steps else 2)
+        self._prepare_dense_head(head)
         # conv weights (C_out, C_in, k) as transposed-convolution weights (C_in, C_out, k), flipped
         self.transposed = {
             i: step.module.weight.flip(-1).transpose(0, 1).contiguous()
@@ -111,18 +147,78 @@ class _FastISM:
             if step.kind == "conv"
         }
 
-    def reference(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Padded reference activations at every layer input (and the last output), ``(C, L + 2m)``."""
+    def _prepare_dense_head(self, head: Callable) -> None:
+        """When the head starts with Flatten then Linear, keep that weight as ``(H, C, L + 2m)``."""
+        self.dense = None
+        modules = list(head) if isinstance(head, nn.Sequential) else []
+        if len(modules) >= 2 and isinstance(modules[0], nn.Flatten) and isinstance(modules[1], nn.Linear):
+            convs = [step.module for step in self.steps if step.kind == "conv"]
+            channels = convs[-1].out_channels if convs else 4
+            length, margin = self.steps[-1].length_out, self.margins[-1]
+            linear = modules[1]
+            if linear.in_features == channels * length:
+                weight = linear.weight.detach().reshape(linear.out_features, channels, length)
+                self.dense = linear
+                self.dense_weight = nn.functional.pad(weight, (margin, margin)).contiguous()
+                self.dense_rest = nn.Sequential(*modules[2:])
+
+    def reference(self, x: torch.Tensor) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """Reference activations of one sequence ``(4, L)``.
+
+        Returns the zero-padded activation ``(C, L_l + 2m)`` at every local layer's
+        input and after the last one, and (with a dense head) the first dense layer's
+        reference output ``(1, H)``. Kept per call, so a shared plan stays read-only.
+        """
         acts, h = [], x[None]
         for step, margin in zip(self.steps, self.margins):
             acts.append(nn.functional.pad(h[0], (margin, margin)))
             h = step.module(h)
         acts.append(nn.functional.pad(h[0], (self.margins[-1], self.margins[-1])))
-        return acts
+        hidden = self.dense(h.reshape(1, -1)) if self.dense is not None else None
+        return acts, hidden
 
-    def mutants(self, acts: list[torch.Tensor], positions: torch.Tensor, bases: torch.Tensor) -> torch.Tensor:
-        """Final local activations ``(B, C, L_K)`` for substitutions ``bases`` at ``positions``."""
+    def outputs(
+        self,
+        reference: tuple[list[torch.Tensor], torch.Tensor | None],
+        positions: torch.Tensor,
+        bases: torch.Tensor,
+    ) -> torch.Tensor:
+        """Model outputs for substitutions ``bases`` at ``positions`` of a :meth:`reference`."""
+        acts, hidden = reference
+        values, start = self.windows(acts, positions, bases)
+        if self.dense is not None:
+            return self._dense_head(acts[-1], hidden, values, start)
         B = positions.shape[0]
+        margin = self.margins[-1]
+        full = acts[-1][None].expand(B, -1, -1).clone()
+        index = (start[:, None] + margin + torch.arange(values.shape[2], device=values.device))[:, None, :]
+        full.scatter_(2, index.expand(-1, values.shape[1], -1), values)
+        return self.head(full[:, :, margin : full.shape[2] - margin])
+
+    def _dense_head(
+        self, ref: torch.Tensor, ref_hidden: torch.Tensor, values: torch.Tensor, start: torch.Tensor
+    ) -> torch.Tensor:
+        """Flatten + Linear on the changed window only: ``W x = W x_ref + W[:, window] (x - x_ref)``.
+
+        Mutants that share a final window start (most of a batch, after the pools) share
+        one slice of the weight matrix.
+        """
+        margin = self.margins[-1]
+        width = values.shape[2]
+        delta = values - _window(ref, start + margin, width)  # (B, C, w)
+        hidden = ref_hidden.expand(values.shape[0], -1).clone()
+        for first in torch.unique(start).tolist():
+            members = (start == first).nonzero().flatten()
+            columns = self.dense_weight[:, :, first + margin : first + margin + width].reshape(
+                self.dense_weight.shape[0], -1
+            )
+            hidden[members] += delta[members].reshape(len(members), -1) @ columns.T
+        return self.dense_rest(hidden)
+
+    def windows(
+        self, acts: list[torch.Tensor], positions: torch.Tensor, bases: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Changed window of the last local layer: values ``(B, C, w)`` and 0-based starts ``(B,)``."""
         device = acts[0].device
         start = positions.clone()
         values = nn.functional.one_hot(bases, 4).to(acts[0].dtype)[:, :, None]  # (B, 4, 1)
@@ -133,20 +229,19 @@ class _FastISM:
                 # A convolution is linear: recompute only what the changed inputs add,
                 # conv(mutant) = conv(reference) + conv(mutant - reference), as a
                 # transposed convolution over the changed window alone.
-                rows = start[:, None] + margin + torch.arange(step.width_in, device=device)
-                delta = values - ref[:, rows].permute(1, 0, 2)
+                delta = values - _window(ref, start + margin, step.width_in)
                 start = start - step.reach + step.padding
                 out_margin = self.margins[layer + 1]
-                rows = start[:, None] + out_margin + torch.arange(step.width_out, device=device)
-                values = acts[layer + 1][:, rows].permute(1, 0, 2) + nn.functional.conv_transpose1d(
+                values = _window(
+                    acts[layer + 1], start + out_margin, step.width_out
+                ) + nn.functional.conv_transpose1d(
                     delta, self.transposed[layer], dilation=step.module.dilation
                 )
             else:
                 s = step.stride
                 new_start = torch.div(start, s, rounding_mode="floor")
                 width = step.width_out * s
-                index = new_start[:, None] * s + margin + torch.arange(width, device=device)
-                gathered = ref[:, index].permute(1, 0, 2).clone()
+                gathered = _window(ref, new_start * s + margin, width).clone()
                 offset = (start - new_start * s)[:, None] + torch.arange(step.width_in, device=device)
                 gathered.scatter_(2, offset[:, None, :].expand(-1, values.shape[1], -1), values)
                 values = step.module(gathered)
@@ -155,11 +250,7 @@ class _FastISM:
             if bool((start < 0).any()) or bool((start + values.shape[2] > step.length_out).any()):
                 pos = start[:, None] + torch.arange(values.shape[2], device=device)
                 values = values * ((pos >= 0) & (pos < step.length_out))[:, None, :].to(values.dtype)
-        margin = self.margins[-1]
-        full = acts[-1][None].expand(B, -1, -1).clone()
-        index = (start[:, None] + margin + torch.arange(values.shape[2], device=device))[:, None, :]
-        full.scatter_(2, index.expand(-1, values.shape[1], -1), values)
-        return full[:, :, margin : full.shape[2] - margin]
+        return values, start
 
 
 _PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -235,11 +326,11 @@ def saturation_mutagenesis(
             ref_out = select(model.model(x[None]) if isinstance(model, TargetOutput) else model(x[None]))
             ref_value = ref_out.reshape(-1)[0]
             positions, bases = _substitutions(x)
-            acts = plan.reference(x) if plan is not None else None
+            reference = plan.reference(x) if plan is not None else None
             for start in range(0, positions.shape[0], batch_size):
                 pos, base = positions[start : start + batch_size], bases[start : start + batch_size]
                 if plan is not None:
-                    out = select(plan.head(plan.mutants(acts, pos, base)))
+                    out = select(plan.outputs(reference, pos, base))
                 else:
                     batch = x[None].expand(pos.shape[0], -1, -1).clone()
                     rows = torch.arange(pos.shape[0], device=device)
