@@ -6,7 +6,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test setup browser bench lint
+.PHONY: run test setup browser bench bench-spliceai lint
 
 run: setup
 	$(PY) -m streamlit run app.py
@@ -20,6 +20,10 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -r requirements.txt
+	@# SpliceAI's original weights (CC BY-NC 4.0): read at run time with h5py, never shipped, never imported
+	$(PY) -m pip install --no-deps spliceai==1.3.1
+	@# the `genodash` command line (editable: it runs this checkout)
+	$(PY) -m pip install --no-deps -e .
 	@# some packages replace torch silently; fail loudly if that happened
 	$(PY) -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v; print('torch', v)"
 	touch $@
@@ -30,6 +34,10 @@ browser:
 
 bench: setup
 	$(PY) bench/one_hot.py
+
+# the official SpliceAI in its own venv first (see bench/spliceai_vcf.py); about 10 minutes
+bench-spliceai: setup
+	$(PY) bench/spliceai_vcf.py
 
 lint: setup
 	$(PY) -m ruff check .
