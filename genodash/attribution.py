@@ -163,8 +163,14 @@ def _deeplift_multipliers(wrapper, X, refs, options):
     # DeepLift adds hooks to the modules: work on a private copy, so a model shared
     # between sessions is never modified and concurrent calls are safe.
     private = copy.deepcopy(wrapper)
-    M = DeepLift(private, multiply_by_inputs=False).attribute(
-        inputs, baselines=refs.reshape(N * B, *X.shape[1:]), target=0
+    flat_refs = refs.reshape(N * B, *X.shape[1:])
+    explainer = DeepLift(private, multiply_by_inputs=False)
+    chunk = options.get("pairs_per_call", 32)  # large batches were slower on CPU
+    M = torch.cat(
+        [
+            explainer.attribute(inputs[i : i + chunk], baselines=flat_refs[i : i + chunk], target=0)
+            for i in range(0, N * B, chunk)
+        ]
     )
     return M.reshape(N, B, *X.shape[1:])
 
