@@ -157,6 +157,9 @@ class Basset(nn.Module):
 class Exp(nn.Module):
     """Exponential activation, ``exp(x)``, as a module so that hooks can find it."""
 
+    #: element-wise: fast ISM may recompute it on a window
+    pointwise = True
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Element-wise ``exp``; any shape."""
         return torch.exp(x)
@@ -258,12 +261,205 @@ class KooCNN(nn.Module):
         h = self.drop5(self.act5(self.bn5(self.fc1(self.flatten(h)))))
         return self.fc2(h)
 
+    def ism_split(self) -> tuple[list[nn.Module], Callable[[torch.Tensor], torch.Tensor]]:
+        """The local layers (up to the last convolution block) and the rest, for fast ISM."""
+        local = [
+            self.conv1, self.bn1, self.act1, self.drop1,
+            self.conv2, self.bn2, self.act2, self.drop2, self.pool2,
+            self.conv3, self.bn3, self.act3, self.drop3, self.pool3,
+            self.conv4, self.bn4, self.act4, self.drop4,
+        ]  # fmt: skip
+        head = nn.Sequential(self.pool4, self.flatten, self.fc1, self.bn5, self.act5, self.drop5, self.fc2)
+        return local, head
+
+
+class DeepSTARR(nn.Module):
+    """DeepSTARR-style CNN (de Almeida et al., Nature Genetics 2022).
+
+    Four convolution blocks (conv 'same', batch norm, ReLU, max pool 2), two dense
+    blocks (linear, batch norm, ReLU, dropout) and a linear output.
+
+    Parameters
+    ----------
+    n_tasks : int
+        Outputs ``T`` (DeepSTARR: developmental and housekeeping enhancer activity).
+    input_length : int, optional
+        ``L`` (249 in the paper); fixes the flattened size.
+    filters : tuple of int, optional
+    kernel_sizes : tuple of int, optional
+    hidden : int, optional
+        Units of each dense layer.
+    dropout : float, optional
+
+    Notes
+    -----
+    Input ``(N, 4, L)``, output ``(N, T)`` (regression outputs, no activation).
+    """
+
+    def __init__(
+        self,
+        n_tasks: int,
+        input_length: int = 249,
+        filters: tuple[int, ...] = (256, 60, 60, 120),
+        kernel_sizes: tuple[int, ...] = (7, 3, 5, 3),
+        hidden: int = 256,
+        dropout: float = 0.4,
+    ) -> None:
+        super().__init__()
+        check(len(filters) == len(kernel_sizes), "filters and kernel_sizes differ in length", ModelError)
+        blocks, channels, length = [], 4, input_length
+        for width, kernel in zip(filters, kernel_sizes, strict=True):
+            check(kernel % 2 == 1, f"kernel sizes must be odd ('same' padding), got {kernel}", ModelError)
+            blocks += [nn.Conv1d(channels, width, kernel, padding=kernel // 2), nn.BatchNorm1d(width)]
+            blocks += [nn.ReLU(), nn.MaxPool1d(2)]
+            channels, length = width, length // 2
+        check(length >= 1, f"input_length {input_length} is too short for {len(filters)} pools", ModelError)
+        self.convs = nn.Sequential(*blocks)
+        self.dense = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(channels * length, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Dropout(dropout),
+            nn.Linear(hidden, n_tasks),
+        )  # fmt: skip
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(N, 4, L)`` one-hot input to ``(N, T)`` outputs."""
+        return self.dense(self.convs(x))
+
+    def ism_split(self) -> tuple[list[nn.Module], Callable[[torch.Tensor], torch.Tensor]]:
+        """The local layers and the rest, for fast ISM."""
+        return list(self.convs), self.dense
+
+
+class DeepSEA(nn.Module):
+    """DeepSEA/Beluga-style CNN (Zhou & Troyanskaya, Nature Methods 2015).
+
+    Three 'valid' convolutions with ReLU, max pooling after the first two, dropout,
+    then a dense layer and a linear output per chromatin feature.
+
+    Parameters
+    ----------
+    n_tasks : int
+        Outputs ``T`` (DeepSEA: 919 chromatin features).
+    input_length : int, optional
+        ``L`` (1000 in the paper).
+    filters : tuple of int, optional
+        Channels of the three convolutions.
+    kernel_size : int, optional
+        Width of every convolution.
+    pool : int, optional
+        Max-pool width after the first two convolutions.
+    hidden : int, optional
+    dropout : tuple of float, optional
+        After the second and third convolution blocks.
+
+    Notes
+    -----
+    Input ``(N, 4, L)``, output ``(N, T)`` logits (the paper applies a sigmoid).
+    """
+
+    def __init__(
+        self,
+        n_tasks: int,
+        input_length: int = 1000,
+        filters: tuple[int, int, int] = (320, 480, 960),
+        kernel_size: int = 8,
+        pool: int = 4,
+        hidden: int = 925,
+        dropout: tuple[float, float] = (0.2, 0.5),
+    ) -> None:
+        super().__init__()
+        f1, f2, f3 = filters
+        length = ((input_length - kernel_size + 1) // pool - kernel_size + 1) // pool - kernel_size + 1
+        check(length >= 1, f"input_length {input_length} is too short for this network", ModelError)
+        self.convs = nn.Sequential(
+            nn.Conv1d(4, f1, kernel_size), nn.ReLU(), nn.MaxPool1d(pool),
+            nn.Conv1d(f1, f2, kernel_size), nn.ReLU(), nn.MaxPool1d(pool), nn.Dropout(dropout[0]),
+            nn.Conv1d(f2, f3, kernel_size), nn.ReLU(), nn.Dropout(dropout[1]),
+        )  # fmt: skip
+        self.dense = nn.Sequential(
+            nn.Flatten(), nn.Linear(f3 * length, hidden), nn.ReLU(), nn.Linear(hidden, n_tasks)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(N, 4, L)`` one-hot input to ``(N, T)`` logits."""
+        return self.dense(self.convs(x))
+
+    def ism_split(self) -> tuple[list[nn.Module], Callable[[torch.Tensor], torch.Tensor]]:
+        """The local layers and the rest, for fast ISM."""
+        return list(self.convs), self.dense
+
+
+class BPNet(nn.Module):
+    """BPNet-style profile model (Avsec et al., Nature Genetics 2021).
+
+    A wide first convolution, a stack of dilated residual convolutions (dilation
+    doubling each layer), a profile head (a wide convolution, cropped by ``flank``
+    on each side) and a count head (global average pool, linear).
+
+    Parameters
+    ----------
+    n_tasks : int
+        Tracks ``T`` (e.g. strands or experiments).
+    filters : int, optional
+        Channels of every convolution.
+    n_dilated : int, optional
+        Residual layers; layer ``i`` has kernel 3 and dilation ``2**(i+1)``.
+    first_kernel, profile_kernel : int, optional
+        Widths of the first convolution and of the profile head (odd).
+    flank : int, optional
+        Positions cropped from each side of the profile output.
+
+    Notes
+    -----
+    Input ``(N, 4, L)``; output ``(N, T, L - 2 * flank)``: the log of the expected
+    read count at each position, ``log_softmax(profile logits) + log(total count)``,
+    which combines both heads in one tensor (summing ``exp`` over a window gives
+    the predicted counts in that window).
+    """
+
+    def __init__(
+        self,
+        n_tasks: int,
+        filters: int = 64,
+        n_dilated: int = 9,
+        first_kernel: int = 21,
+        profile_kernel: int = 75,
+        flank: int = 0,
+    ) -> None:
+        super().__init__()
+        for name, kernel in (("first_kernel", first_kernel), ("profile_kernel", profile_kernel)):
+            check(kernel % 2 == 1, f"{name} must be odd, got {kernel}", ModelError)
+        self.flank = flank
+        self.first = nn.Conv1d(4, filters, first_kernel, padding=first_kernel // 2)
+        self.dilated = nn.ModuleList(
+            nn.Conv1d(filters, filters, 3, dilation=2 ** (i + 1), padding=2 ** (i + 1))
+            for i in range(n_dilated)
+        )
+        self.relu = nn.ReLU()
+        self.profile = nn.Conv1d(filters, n_tasks, profile_kernel, padding=profile_kernel // 2)
+        self.counts = nn.Linear(filters, n_tasks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map ``(N, 4, L)`` one-hot input to ``(N, T, L - 2 * flank)`` log expected counts."""
+        h = self.relu(self.first(x))
+        for conv in self.dilated:
+            h = h + self.relu(conv(h))
+        profile = self.profile(h)
+        if self.flank:
+            profile = profile[:, :, self.flank : -self.flank]
+        log_counts = self.counts(h.mean(dim=-1))  # (N, T): log(1 + total count)
+        return torch.log_softmax(profile, dim=-1) + log_counts[:, :, None]
+
 
 #: name -> class. Extend by adding an entry; cards name architectures by these keys.
 ARCHITECTURES: dict[str, type[nn.Module]] = {
     "conv_pool_cnn": ConvPoolCNN,
     "basset": Basset,
     "koo_cnn": KooCNN,
+    "deepstarr": DeepSTARR,
+    "deepsea": DeepSEA,
+    "bpnet": BPNet,
     "spliceai_10k": SpliceAIEnsemble,  # replicas=1 is a single SpliceAI-10k network
 }
 
