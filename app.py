@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/predict.py", title="Predict", icon=":material/insights:", default=True),
     st.Page("pages/explain.py", title="Explain", icon=":material/troubleshoot:"),
     st.Page("pages/models.py", title="Models", icon=":material/menu_book:"),
+    st.Page("pages/your_model.py", title="Your model", icon=":material/upload_file:"),
 ]
 st.sidebar.markdown(f"### genodash {__version__}")
 model_picker()

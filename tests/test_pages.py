@@ -126,3 +126,40 @@ def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     run_button(at).click().run()
     assert not at.exception
     assert any("Choose at least one sequence" in w.value for w in at.warning)
+
+
+def test_your_model_upload_then_explain(app_test):
+    import json
+
+    from .test_user_models import CARD, trained_toy_model
+
+    at = app_test()
+    at.run()
+    at.switch_page("pages/your_model.py").run()
+    assert not at.exception
+    # a pickle is refused with the reason and the conversion snippet
+    at.file_uploader(key="user_weights").upload("model.pt", b"\x80\x04\x95junk", "application/octet-stream")
+    at.radio(key="user_card_how").set_value("Upload card.json").run()
+    at.file_uploader(key="user_card_file").upload(
+        "card.json", json.dumps(CARD).encode(), "application/json"
+    ).run()
+    next(b for b in at.button if b.label == "Check and add the model").click().run()
+    assert not at.exception
+    assert any("never loads pickles" in e and "save_file" in e for e in errors(at))
+    # real safetensors weights are added for this session and selected in the sidebar
+    at.file_uploader(key="user_weights").upload("toy.safetensors", trained_toy_model()).run()
+    next(b for b in at.button if b.label == "Check and add the model").click().run()
+    assert not at.exception and not errors(at)
+    assert at.sidebar.selectbox(key="model_name").value == "toy-gc"
+    assert any("toy-gc" in m.value for m in at.markdown)
+    # and it works on Explain
+    at.switch_page("pages/explain.py").run()
+    at.text_area(key="explain_text").input(">gc\n" + "GCGCATGC" * 7 + "GCGC\n").run()
+    at.multiselect[1].set_value(["saliency", "ism"]).run()
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    assert len(at.get("image")) == 2
+    # another session never sees it
+    other = app_test()
+    other.run()
+    assert "toy-gc" not in other.sidebar.selectbox(key="model_name").options

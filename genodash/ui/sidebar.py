@@ -22,10 +22,19 @@ def availability() -> dict[str, str | None]:
     return reasons
 
 
+def user_models() -> dict:
+    """Models this browser session added: name -> :class:`genodash.user_models.UserModel`."""
+    return st.session_state.setdefault(state.USER_MODELS, {})
+
+
 def model_picker() -> LoadedModel | None:
     """Render the pickers; return the chosen model, loaded, or ``None`` with a message."""
     reasons = availability()
+    yours = user_models()
+    reasons.update({name: None for name in yours})
     names = list(reasons)
+    if (pending := st.session_state.pop(state.PENDING_MODEL, None)) in names:
+        st.session_state[state.MODEL] = pending
     if not names:
         st.sidebar.error("No models found in models/. Reinstall genodash or set GENODASH_MODELS_DIR.")
         return None
@@ -35,7 +44,7 @@ def model_picker() -> LoadedModel | None:
         "Model",
         names,
         key=state.MODEL,
-        format_func=lambda n: f"{n} (unavailable)" if reasons[n] else n,
+        format_func=lambda n: f"{n} (unavailable)" if reasons[n] else f"{n} (yours)" if n in yours else n,
         help="Chosen once, used on every page.",
     )
     devices = ["auto", *available_devices()]
@@ -50,11 +59,13 @@ def model_picker() -> LoadedModel | None:
     if reason := reasons[st.session_state[state.MODEL]]:
         st.sidebar.warning(f"**{st.session_state[state.MODEL]}** is unavailable here: {reason}")
         return None
-    try:
-        loaded = cached_model(st.session_state[state.MODEL], st.session_state[state.DEVICE])
-    except InputError as exc:
-        st.sidebar.error(f"Cannot load this model: {exc}")
-        return None
+    loaded = current_model()
+    if loaded is None:
+        try:
+            loaded = cached_model(st.session_state[state.MODEL], st.session_state[state.DEVICE])
+        except InputError as exc:
+            st.sidebar.error(f"Cannot load this model: {exc}")
+            return None
     card = loaded.card
     st.sidebar.caption(
         f"**{card.name}** v{card.version} on `{loaded.device}`  \n"
@@ -70,6 +81,8 @@ def current_model() -> LoadedModel | None:
     name, device = st.session_state.get(state.MODEL), st.session_state.get(state.DEVICE, "auto")
     if name is None:
         return None
+    if name in user_models():
+        return user_models()[name].loaded
     try:
         return cached_model(name, device)
     except InputError:

@@ -12,6 +12,14 @@ PREDICT_TEXT = "predict_text"
 PREDICT_UPLOAD = "predict_upload"
 PREDICT_RESULT = "predict_result"
 SESSION_TOKEN = "session_token"
+EXPLAIN_SOURCE = "explain_source"
+EXPLAIN_TEXT = "explain_text"
+EXPLAIN_UPLOAD = "explain_upload"
+EXPLAIN_RESULT = "explain_result"
+#: name -> UserModel: models this browser session added (never shared with other sessions)
+USER_MODELS = "user_models"
+#: a model to select in the sidebar on the next run (set before the picker is drawn)
+PENDING_MODEL = "pending_model"
 
 
 def session_token() -> str:
@@ -24,8 +32,3 @@ def session_token() -> str:
 def download_name(stem: str, extension: str) -> str:
     """``genodash_<stem>_<token>.<extension>``, unique to this session."""
     return f"genodash_{stem}_{session_token()}.{extension}"
-
-EXPLAIN_SOURCE = "explain_source"
-EXPLAIN_TEXT = "explain_text"
-EXPLAIN_UPLOAD = "explain_upload"
-EXPLAIN_RESULT = "explain_result"

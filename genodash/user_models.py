@@ -1,0 +1,165 @@
+"""Models that users bring: safetensors weights + an allow-listed architecture + a card.
+
+Nothing a user uploads is unpickled or executed: weights must be safetensors (a
+JSON header and raw tensors), the architecture is chosen by name from
+:data:`genodash.architectures.ARCHITECTURES`, every tensor name and shape is
+checked, and a trial forward pass must give the output shape the card declares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, replace
+
+from genodash.errors import ModelError, check
+from genodash.models import LoadedModel, ModelCard, build_model
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+#: Largest weights file accepted from a browser.
+MAX_WEIGHTS_BYTES = 200 * 2**20
+
+CONVERSION_SNIPPET = """\
+# in your own Python, where your model class is defined:
+import torch
+from safetensors.torch import save_file
+
+model = MyModel(...)                       # your architecture
+model.load_state_dict(torch.load("model.pt", weights_only=True))
+save_file({k: v.contiguous() for k, v in model.state_dict().items()}, "model.safetensors")"""
+
+
+@dataclass(frozen=True, eq=False)
+class UserModel:
+    """A model a user added: loaded, plus the uploaded weights (for export).
+
+    Attributes
+    ----------
+    loaded : LoadedModel
+    weights : bytes
+        The safetensors content as uploaded.
+    """
+
+    loaded: LoadedModel
+    weights: bytes
+
+
+def weights_problem(filename: str, data: bytes) -> str | None:
+    """Why uploaded weights cannot be used, in plain words, or ``None`` if they look like safetensors.
+
+    Parameters
+    ----------
+    filename : str
+        The uploaded file's name (its extension is only a hint).
+    data : bytes
+        The content; recognised by its first bytes, never by running it.
+
+    Returns
+    -------
+    str or None
+    """
+    name = filename.lower()
+    if not data:
+        return f"{filename} is empty"
+    if len(data) > MAX_WEIGHTS_BYTES:
+        return f"{filename} is {len(data) / 2**20:.0f} MiB; the limit is {MAX_WEIGHTS_BYTES // 2**20} MiB"
+    kind = None
+    if data[:1] == b"\x80" or name.endswith((".pkl", ".pickle")):
+        kind = "a Python pickle"
+    elif data[:4] == b"PK\x03\x04" or name.endswith((".pt", ".pth", ".ckpt", ".bin", ".jit")):
+        kind = "a PyTorch checkpoint or TorchScript file (pickled code and data)"
+    elif data[:4] == b"\x89HDF":
+        kind = "an HDF5 (Keras) file"
+    if kind is not None:
+        return (
+            f"{filename} is {kind}. genodash never loads pickles or TorchScript from an upload, "
+            "because loading them can run any code on the server. Save the weights as "
+            "safetensors (plain tensors, no code) with a few lines of your own Python:\n\n"
+            + CONVERSION_SNIPPET
+        )
+    if len(data) < 10:
+        return f"{filename} is too short to be a safetensors file"
+    header = int.from_bytes(data[:8], "little")
+    if data[8:9] != b"{" or 8 + header > len(data):
+        return f"{filename} is not a safetensors file (it lacks the safetensors header)"
+    return None
+
+
+def parse_card(data: bytes | str | dict) -> ModelCard:
+    """Read a user's card (JSON text, bytes or a dict) into a validated :class:`ModelCard`.
+
+    Raises
+    ------
+    ModelError
+        Invalid JSON (with line and column), a weights source (only zoo cards may
+        name one), or any problem of :meth:`ModelCard.from_dict`.
+    """
+    if isinstance(data, bytes | str):
+        try:
+            data = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            where = (
+                f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            )
+            raise ModelError(f"the card is not valid JSON{where}") from exc
+    check(isinstance(data, dict), "the card must be a JSON object", ModelError)
+    check(not data.get("weights_source"), "an uploaded card cannot name a weights_source", ModelError)
+    data = {"description": "", "version": "user", **data}
+    name = data.get("name")
+    check(
+        isinstance(name, str) and NAME_PATTERN.fullmatch(name) is not None,
+        f"model name {name!r} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        ModelError,
+    )
+    return ModelCard.from_dict(data)
+
+
+def load_user_model(
+    weights: bytes, card: ModelCard | bytes | str | dict, *, filename: str = "weights"
+) -> LoadedModel:
+    """Load a user's model strictly and safely.
+
+    Parameters
+    ----------
+    weights : bytes
+        Content of a ``.safetensors`` file.
+    card : ModelCard, or its JSON (bytes, str) or dict
+    filename : str
+        For messages.
+
+    Returns
+    -------
+    LoadedModel
+        On the CPU or the device chosen by ``$GENODASH_DEVICE``, with the weights'
+        SHA-256 recorded in the card.
+
+    Raises
+    ------
+    ModelError
+        Not safetensors (with how to convert), tensors that do not fit (each named),
+        or an output shape that differs from the card.
+    """
+    problem = weights_problem(filename, weights)
+    check(problem is None, problem or "", ModelError)
+    card = card if isinstance(card, ModelCard) else parse_card(card)
+    card = replace(card, weights_sha256=hashlib.sha256(weights).hexdigest())
+    return build_model(card, weights)
+
+
+def export_model_zip(card: ModelCard, weights: bytes) -> bytes:
+    """A zip holding ``<name>/card.json`` and ``<name>/weights.safetensors``.
+
+    Unzipped into ``models/`` (or a folder in ``$GENODASH_MODELS_DIR``) it installs
+    the model permanently.
+    """
+    card = replace(
+        card, weights_file="weights.safetensors", weights_sha256=hashlib.sha256(weights).hexdigest()
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{card.name}/card.json", json.dumps(card.to_dict(), indent=2) + "\n")
+        archive.writestr(f"{card.name}/weights.safetensors", weights)
+    return buffer.getvalue()

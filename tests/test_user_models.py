@@ -1,0 +1,121 @@
+"""Bring your own model: safe upload, strict loading, export."""
+
+import io
+import json
+import pickle
+import zipfile
+
+import pytest
+import torch
+from safetensors.torch import save
+
+from genodash.architectures import build_architecture
+from genodash.errors import ModelError
+from genodash.user_models import export_model_zip, load_user_model, parse_card, weights_problem
+
+CARD = {
+    "name": "toy-gc",
+    "architecture": "conv_pool_cnn",
+    "hyperparameters": {"filters": 8, "filters2": 8, "hidden": 8},
+    "tasks": ["gc_rich"],
+    "input_length": 60,
+    "output_kind": "scalar",
+    "output_activation": "sigmoid",
+}
+
+
+def trained_toy_model():
+    """A real (tiny) model trained here to call GC-rich sequences, saved with safetensors."""
+    torch.manual_seed(0)
+    model = build_architecture("conv_pool_cnn", {"n_tasks": 1, **CARD["hyperparameters"]})
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(60):
+        gc = torch.rand(64) < 0.5
+        rich, poor = torch.tensor([0.1, 0.4, 0.4, 0.1]), torch.tensor([0.4, 0.1, 0.1, 0.4])
+        probs = torch.where(gc[:, None], rich, poor)
+        idx = torch.multinomial(probs, 60, replacement=True)
+        X = torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X)[:, 0], gc.float())
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    return save({k: v.contiguous() for k, v in model.eval().state_dict().items()})
+
+
+@pytest.fixture(scope="module")
+def toy_weights():
+    return trained_toy_model()
+
+
+def test_load_user_model_works_and_predicts(toy_weights):
+    loaded = load_user_model(toy_weights, json.dumps(CARD), filename="toy.safetensors")
+    assert loaded.card.name == "toy-gc" and len(loaded.card.weights_sha256) == 64
+    from genodash.sequence import one_hot_encode
+
+    with torch.inference_mode():
+        out = torch.sigmoid(loaded.model(one_hot_encode(["GC" * 30, "AT" * 30])))[:, 0]
+    assert out[0] > 0.8 and out[1] < 0.2
+
+
+def test_pickles_are_refused_and_never_run(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Exploit:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    payload = pickle.dumps(Exploit())
+    for filename in ("evil.safetensors", "model.pt"):
+        with pytest.raises(ModelError, match="never loads pickles") as info:
+            load_user_model(payload, CARD, filename=filename)
+        assert "save_file(" in str(info.value)
+    assert not marker.exists()
+    # a PyTorch zip checkpoint (torch.save) is refused by its bytes, whatever its name
+    buffer = io.BytesIO()
+    torch.save({"w": torch.zeros(1)}, buffer)
+    assert "PyTorch checkpoint" in weights_problem("weights.safetensors", buffer.getvalue())
+
+
+def test_wrong_shapes_missing_and_extra_keys(toy_weights):
+    from safetensors.torch import load
+
+    state = load(toy_weights)
+    state["conv1.weight"] = torch.zeros(8, 4, 5)
+    del state["fc2.bias"]
+    state["head.extra"] = torch.zeros(3)
+    with pytest.raises(ModelError) as info:
+        load_user_model(save(state), CARD)
+    text = str(info.value)
+    assert "missing tensors: fc2.bias" in text and "unexpected tensors: head.extra" in text
+    assert "conv1.weight: weights have (8, 4, 5), the architecture needs (8, 4, 19)" in text
+
+
+def test_card_problems(toy_weights):
+    with pytest.raises(ModelError, match="alphabet is 'TGCA'"):
+        load_user_model(toy_weights, {**CARD, "alphabet": "TGCA"})
+    with pytest.raises(ModelError, match="not on the allow-list"):
+        load_user_model(toy_weights, {**CARD, "architecture": "my_custom_net"})
+    with pytest.raises(ModelError, match="model name '../evil'"):
+        parse_card({**CARD, "name": "../evil"})
+    with pytest.raises(ModelError, match="not valid JSON at line 1"):
+        parse_card('{"name": ')
+    with pytest.raises(ModelError, match="cannot name a weights_source"):
+        parse_card({**CARD, "weights_source": "spliceai==1.3.1"})
+    with pytest.raises(ModelError, match="declares"):
+        load_user_model(toy_weights, {**CARD, "tasks": ["a"], "output_kind": "profile"})
+
+
+def test_size_limit_and_empty():
+    assert "is empty" in weights_problem("w.safetensors", b"")
+    assert "not a safetensors file" in weights_problem("w.safetensors", b"0123456789abcdef")
+
+
+def test_export_round_trip(toy_weights, tmp_path, monkeypatch):
+    from genodash.models import load_model
+
+    loaded = load_user_model(toy_weights, CARD)
+    archive = zipfile.ZipFile(io.BytesIO(export_model_zip(loaded.card, toy_weights)))
+    archive.extractall(tmp_path)
+    monkeypatch.setenv("GENODASH_MODELS_DIR", str(tmp_path))
+    installed = load_model("toy-gc", "cpu")
+    assert installed.card.weights_sha256 == loaded.card.weights_sha256
