@@ -28,7 +28,9 @@ def main() -> None:
     matrix = torch.randn(4, 200) * (torch.rand(4, 200) > 0.5)
     contenders = {
         "genodash": lambda: figure_bytes(logo_figure(matrix, first_position=1001), "png"),
-        "logomaker": lambda: figure_bytes(logo_figure(matrix, first_position=1001, engine="logomaker"), "png"),
+        "logomaker": lambda: figure_bytes(
+            logo_figure(matrix, first_position=1001, engine="logomaker"), "png"
+        ),
     }
     for fn in contenders.values():
         fn()
