@@ -107,7 +107,7 @@ def parse_card(data: bytes | str | dict) -> ModelCard:
             raise ModelError(f"the card is not valid JSON{where}") from exc
     check(isinstance(data, dict), "the card must be a JSON object", ModelError)
     check(not data.get("weights_source"), "an uploaded card cannot name a weights_source", ModelError)
-    data = {"description": "", "version": "user", **data}
+    data = {"description": "", "version": "0", "license": "not given", **data}
     name = data.get("name")
     check(
         isinstance(name, str) and NAME_PATTERN.fullmatch(name) is not None,

@@ -145,3 +145,45 @@ def test_explain_in_a_real_browser(server, browser):
     assert page.get_by_text("How much the methods agree").count() == 1
     page.screenshot(path=str(ARTIFACTS / "explain.png"), full_page=True)
     page.close()
+
+
+def test_upload_own_model_then_explain_in_a_real_browser(server, browser, tmp_path):
+    import json
+
+    from .test_user_models import CARD, trained_toy_model
+
+    weights = tmp_path / "toy.safetensors"
+    weights.write_bytes(trained_toy_model())
+    card = tmp_path / "card.json"
+    card.write_text(json.dumps(CARD))
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})
+    page.goto(f"{server}/your_model")
+    uploads = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    uploads.first.wait_for(state="attached", timeout=60_000)
+    wait_idle(page)
+    uploads.first.set_input_files(str(weights))
+    wait_idle(page)
+    page.get_by_text("Upload card.json").click()
+    wait_idle(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').nth(1).set_input_files(str(card))
+    wait_idle(page)
+    page.get_by_role("button", name="Check and add the model").click()
+    page.get_by_text("Your models in this session").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    # same browser session: navigate with the sidebar, not a new page load
+    page.get_by_role("link", name="Explain").click()
+    box = page.locator('[data-testid="stTextArea"] textarea')
+    box.wait_for(timeout=60_000)
+    wait_idle(page)
+    box.fill(">gc_rich\n" + "GCGCATGC" * 7 + "GCGC\n")
+    box.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert page.get_by_text("Why toy-gc predicts gc_rich").count() == 1
+    assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "your_model_explain.png"), full_page=True)
+    page.close()
