@@ -409,3 +409,15 @@ def example_fasta(name: str) -> str | None:
     folder = list_models().get(name)
     path = folder / "examples.fa" if folder else None
     return path.read_text(encoding="utf-8") if path and path.is_file() else None
+
+
+def load_user_model(weights: bytes, card: ModelCard | bytes | str | dict) -> LoadedModel:
+    """Load a model a user brings: safetensors bytes and a card (see :mod:`genodash.user_models`).
+
+    Nothing is unpickled: the weights must be safetensors, the card's architecture
+    must be on the allow-list, every tensor is checked, and a trial prediction must
+    match the card.
+    """
+    from genodash.user_models import load_user_model as load_checked
+
+    return load_checked(weights, card)

@@ -119,3 +119,17 @@ def test_export_round_trip(toy_weights, tmp_path, monkeypatch):
     monkeypatch.setenv("GENODASH_MODELS_DIR", str(tmp_path))
     installed = load_model("toy-gc", "cpu")
     assert installed.card.weights_sha256 == loaded.card.weights_sha256
+
+
+def test_size_limit_message(monkeypatch):
+    from genodash import user_models
+
+    monkeypatch.setattr(user_models, "MAX_WEIGHTS_BYTES", 2**20)
+    message = user_models.weights_problem("big.safetensors", b"\0" * (3 * 2**20))
+    assert message == "big.safetensors is 3 MiB; the limit is 1 MiB"
+
+
+def test_models_module_entry_point(toy_weights):
+    from genodash.models import load_user_model as from_models
+
+    assert from_models(toy_weights, CARD).card.name == "toy-gc"
