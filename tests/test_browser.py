@@ -139,6 +139,7 @@ def test_explain_in_a_real_browser(server, browser):
     page.get_by_role("button", name="Run").click()
     page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
     wait_idle(page, timeout=120_000)
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
     assert page.locator('[data-testid="stImage"] img').count() == 3  # saliency, IG, ISM logos
     assert page.locator(".js-plotly-plot").count() == 2  # importance track and ISM heatmap
     assert page.locator('[data-testid="stException"]').count() == 0
@@ -183,7 +184,7 @@ def test_upload_own_model_then_explain_in_a_real_browser(server, browser, tmp_pa
     page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
     wait_idle(page, timeout=120_000)
     assert page.get_by_text("Why toy-gc predicts gc_rich").count() == 1
-    assert page.locator(".js-plotly-plot").count() >= 1
+    page.wait_for_selector(".js-plotly-plot", timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "your_model_explain.png"), full_page=True)
     page.close()
