@@ -88,7 +88,7 @@ def test_models_page_shows_cards(app_test):
     assert at.title[0].value == "Models"
     text = " ".join(m.value for m in at.markdown)
     assert "janggu==0.10.2" in text and "Licence" in text
-    assert len(at.dataframe) == 1  # held-out metrics of oct4-mafk
+    assert len(at.dataframe) >= 1  # held-out metrics (oct4-mafk and the other zoo models)
 
 
 def test_explain_page_logos_track_heatmap_agreement(app_test):

@@ -10,6 +10,9 @@ from genodash.models import LoadedModel, list_models, read_card, unavailable_rea
 from genodash.ui import state
 from genodash.ui.loaders import cached_model
 
+#: The model a new session starts with: the shipped demo on real ChIP-seq peaks.
+DEFAULT_MODEL = "oct4-mafk"
+
 
 def availability() -> dict[str, str | None]:
     """Zoo model name -> why it cannot be used on this machine (with the fix), or ``None``."""
@@ -39,7 +42,8 @@ def model_picker() -> LoadedModel | None:
         st.sidebar.error("No models found in models/. Reinstall genodash or set GENODASH_MODELS_DIR.")
         return None
     if st.session_state.get(state.MODEL) not in names:
-        st.session_state[state.MODEL] = next((n for n in names if reasons[n] is None), names[0])
+        usable = [n for n in names if reasons[n] is None]
+        st.session_state[state.MODEL] = DEFAULT_MODEL if DEFAULT_MODEL in usable else (usable or names)[0]
     st.sidebar.selectbox(
         "Model",
         names,
