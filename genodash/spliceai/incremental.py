@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -51,6 +52,22 @@ class Allele:
     edit_start: int
     ref_length: int
     alt: torch.Tensor
+
+
+class AllelePredictions(NamedTuple):
+    """What :func:`predict_alleles` returns.
+
+    Attributes
+    ----------
+    reference : torch.Tensor
+        ``(T, L_f - 10000)`` mean probabilities; column ``i`` is frame position ``i + 5000``.
+    alts : list of torch.Tensor
+        Per allele ``(T, window_length + len(alt) - ref_length - 10000)``; column ``i``
+        is position ``i + 5000`` of the allele's window after the edit.
+    """
+
+    reference: torch.Tensor
+    alts: list[torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -127,7 +144,7 @@ def predict_alleles(
     window_length: int,
     *,
     batch_size: int = 32,
-) -> tuple[torch.Tensor, list[torch.Tensor]]:
+) -> AllelePredictions:
     """Ensemble predictions for a reference frame and for alleles inside it.
 
     Parameters
@@ -145,11 +162,8 @@ def predict_alleles(
 
     Returns
     -------
-    reference : torch.Tensor
-        ``(T, L_f - 10000)`` mean probabilities; column ``i`` is frame position ``i + 5000``.
-    alts : list of torch.Tensor
-        Per allele ``(T, window_length + len(alt) - ref_length - 10000)``; column ``i``
-        is position ``i + 5000`` of the allele's window after the edit. On the CPU.
+    AllelePredictions
+        ``reference`` and ``alts``, on the CPU.
     """
     check(frame.ndim == 2 and frame.shape[0] == 4, f"frame must be (4, L), got {tuple(frame.shape)}")
     check(frame.shape[1] > 2 * FLANK, f"frame must be longer than {2 * FLANK} nt, got {frame.shape[1]}")
@@ -180,7 +194,7 @@ def predict_alleles(
 
 def _run(
     net: StackedSpliceAI, frame: torch.Tensor, groups: list[_Group], n_alleles: int, batch_size: int
-) -> tuple[torch.Tensor, list[torch.Tensor]]:
+) -> AllelePredictions:
     R = net.embed(frame[None])
     S = net.skip_in(R)
     # per group, per chunk of alleles: activations H over span `held`, skip sums over the output
@@ -216,4 +230,4 @@ def _run(
         Y = net.mean(net.head(S_alt)).float().cpu()
         for j, position in enumerate(g.positions[rows]):
             alts[position] = Y[j]
-    return reference, alts
+    return AllelePredictions(reference, alts)

@@ -10,7 +10,7 @@ from genodash.device import choose_device
 from genodash.errors import check
 from genodash.spliceai.genes import GeneTable
 from genodash.spliceai.genome import Genome
-from genodash.spliceai.incremental import Allele, predict_alleles
+from genodash.spliceai.incremental import Allele, AllelePredictions, predict_alleles
 from genodash.spliceai.model import SpliceAIEnsemble
 from genodash.spliceai.scoring import DEFAULT_DISTANCE, Progress, VariantRecord, VariantScores, score_records
 from genodash.spliceai.stacked import StackedSpliceAI
@@ -50,9 +50,7 @@ class SpliceAIScorer:
         ensemble = ensemble if ensemble is not None else load_ensemble("cpu")
         self.net = StackedSpliceAI(ensemble, fold=self.device.type == "cuda").to(self.device).eval()
 
-    def predict(
-        self, frame: torch.Tensor, alleles: list[Allele], window_length: int
-    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def predict(self, frame: torch.Tensor, alleles: list[Allele], window_length: int) -> AllelePredictions:
         """Reference and allele predictions for one frame; see :func:`predict_alleles`."""
         return predict_alleles(self.net, frame, alleles, window_length, batch_size=self.batch_size)
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -40,7 +41,7 @@ from genodash.errors import InputError, check
 from genodash.spliceai.encoding import spliceai_one_hot
 from genodash.spliceai.genes import Gene, GeneTable
 from genodash.spliceai.genome import Genome
-from genodash.spliceai.incremental import Allele
+from genodash.spliceai.incremental import Allele, AllelePredictions
 from genodash.spliceai.model import FLANK
 
 #: The INFO header line the original writes (kept byte for byte).
@@ -56,9 +57,9 @@ MAX_DISTANCE = 4999
 MAX_LOCUS_SPAN = 100_000
 _NUCLEOTIDES = frozenset("ACGTN")
 
-#: ``predict(frame (4, L_f), alleles, window_length) -> (reference (3, L_f - 10000), alts)``;
+#: ``predict(frame (4, L_f), alleles, window_length) -> AllelePredictions``;
 #: see :func:`genodash.spliceai.incremental.predict_alleles`.
-Predictor = Callable[[torch.Tensor, list[Allele], int], tuple[torch.Tensor, list[torch.Tensor]]]
+Predictor = Callable[[torch.Tensor, list[Allele], int], AllelePredictions]
 Progress = Callable[[int, int], None]
 
 
@@ -139,6 +140,22 @@ class VariantScores:
         return ",".join(s.format() for s in self.scores)
 
 
+class RecordPlan(NamedTuple):
+    """What :func:`plan_record` decides for one record.
+
+    Attributes
+    ----------
+    slots : list
+        Per ALT allele x gene, in output order: ``(gene index, pos, alt)`` to predict,
+        a ready :class:`DeltaScores` (the ``.`` case), or ``None`` (skipped).
+    messages : list of str
+        Why the record, or some alleles, are not scored.
+    """
+
+    slots: list[tuple[int, int, str] | DeltaScores | None]
+    messages: list[str]
+
+
 @dataclass
 class _Job:
     """One allele x gene to predict."""
@@ -166,44 +183,46 @@ def _symbolic_reason(alt: str) -> str | None:
     return None
 
 
-def plan_record(
-    record: VariantRecord, genome: Genome, genes: GeneTable, distance: int
-) -> tuple[list[tuple[int, int, str] | DeltaScores | None], list[str]]:
+def plan_record(record: VariantRecord, genome: Genome, genes: GeneTable, distance: int) -> RecordPlan:
     """Decide what to compute for one record, checking it as the original does.
 
     Returns
     -------
-    slots : list
-        Per ALT allele x gene, in output order: ``(gene index, pos, alt)`` to predict,
-        a ready :class:`DeltaScores` (the ``.`` case), or ``None`` (skipped).
-    messages : list of str
+    RecordPlan
     """
     where = record.label or f"{record.chrom}:{record.pos}"
     if not record.alts:
-        return [], [f"{where}: no ALT allele; not scored"]
+        return RecordPlan([], [f"{where}: no ALT allele; not scored"])
     hits = genes.overlapping(record.chrom, record.pos)
     if not hits:
-        return [], []
+        return RecordPlan([], [])
     name = genome.resolve(record.chrom)
     if name is None:
-        return [], [f"{where}: contig {record.chrom!r} is not in the reference FASTA; not scored"]
+        return RecordPlan([], [f"{where}: contig {record.chrom!r} is not in the reference FASTA; not scored"])
     half = FLANK + distance
     length = genome.lengths[name]
     if record.pos - half < 1 or record.pos + half > length:
-        return [], [
-            f"{where}: SpliceAI needs {half:,} nt on each side, but {name} has {length:,} nt "
-            "(too close to the contig end, or past it); not scored"
-        ]
+        return RecordPlan(
+            [],
+            [
+                f"{where}: SpliceAI needs {half:,} nt on each side, but {name} has {length:,} nt "
+                "(too close to the contig end, or past it); not scored"
+            ],
+        )
     ref_in_genome = genome.fetch(name, record.pos, min(record.pos + len(record.ref) - 1, length))
     if ref_in_genome.upper() != record.ref.upper():
-        return [], [
-            f"{where}: REF {record.ref!r} does not match the reference {ref_in_genome.upper()!r} at "
-            f"{name}:{record.pos}; check the genome build; not scored"
-        ]
+        return RecordPlan(
+            [],
+            [
+                f"{where}: REF {record.ref!r} does not match the reference {ref_in_genome.upper()!r} at "
+                f"{name}:{record.pos}; check the genome build; not scored"
+            ],
+        )
     if len(record.ref) > 2 * distance:
-        return [], [
-            f"{where}: REF is {len(record.ref)} nt, longer than 2 x distance ({2 * distance}); not scored"
-        ]
+        return RecordPlan(
+            [],
+            [f"{where}: REF is {len(record.ref)} nt, longer than 2 x distance ({2 * distance}); not scored"],
+        )
     slots: list[tuple[int, int, str] | DeltaScores | None] = []
     messages = []
     for alt in record.alts:
@@ -217,7 +236,7 @@ def plan_record(
                 slots.append(DeltaScores(alt, genes.genes[gene].name))
             else:
                 slots.append((gene, record.pos, alt))
-    return slots, messages
+    return RecordPlan(slots, messages)
 
 
 def _clusters(jobs: list[_Job], half: int, max_jobs: int) -> list[list[_Job]]:
