@@ -1,4 +1,4 @@
-"""Take the README screenshot of the real app: Predict on the example peaks.
+"""Take the README screenshot of the real app: Explain on a held-out Oct4 peak.
 
 Run: ``.venv/bin/python scripts/screenshot.py`` (needs Debian's chromium).
 """
@@ -22,13 +22,16 @@ def main() -> None:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1500})
-            page.goto(url)
+            page = browser.new_page(viewport={"width": 1400, "height": 2300})
+            page.goto(f"{url}/explain")
+            page.get_by_role("button", name="Load example").wait_for(timeout=60_000)
+            wait_idle(page)
             page.get_by_role("button", name="Load example").click()
             wait_idle(page)
             page.get_by_role("button", name="Run").click()
-            page.wait_for_selector(".js-plotly-plot", timeout=60_000)
-            wait_idle(page)
+            page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
+            wait_idle(page, timeout=120_000)
+            page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
             page.wait_for_timeout(1000)
             page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
             browser.close()
