@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import plotly.colors
 import plotly.graph_objects as go
 import torch
 
@@ -82,6 +83,7 @@ def profile_figure(
     x = list(range(result.first_position, result.first_position + n))
     name = result.records[index].name
     fig = go.Figure()
+    palette = plotly.colors.qualitative.D3[1:]  # one fixed colour per task, distinct from each other
     for t, task in enumerate(tasks):
         if show is not None and task not in show:
             continue
@@ -90,6 +92,7 @@ def profile_figure(
                 x=x,
                 y=values[t, :n].numpy(),
                 mode="lines",
+                line=dict(color=palette[t % len(palette)], width=1.5),
                 name=task,
                 hovertemplate="position %{x:,}<br>%{y:.3f}<extra>" + task + "</extra>",
             )

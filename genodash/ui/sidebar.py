@@ -74,8 +74,12 @@ def model_picker() -> LoadedModel | None:
     st.sidebar.caption(
         f"**{card.name}** v{card.version} on `{loaded.device}`  \n"
         f"Tasks: {', '.join(card.tasks)}  \n"
-        f"Input: {card.input_length} nt ({card.output_kind} output)  \n"
-        f"Licence: {card.license}"
+        + (
+            f"Input: any length; each base read with {card.flank:,} nt on each side (profile output)  \n"
+            if card.length_policy == "tile"
+            else f"Input: {card.input_length} nt ({card.output_kind} output)  \n"
+        )
+        + f"Licence: {card.license}"
     )
     return loaded
 
