@@ -10,10 +10,11 @@ from Bio import bgzf
 
 from genodash.errors import InputError
 from genodash.spliceai.encoding import spliceai_one_hot
-from genodash.spliceai.genes import normalise_chrom, parse_gene_table
+from genodash.spliceai.genes import normalise_chrom, parse_gene_table, read_gene_table
 from genodash.spliceai.genome import Genome
 from genodash.spliceai.scoring import DeltaScores, VariantRecord, delta_scores, plan_record
 from genodash.spliceai.vcf import VcfReader, annotate_header, annotate_line
+from genodash.spliceai.weights import package_dir
 
 TABLE = (
     "#NAME\tCHROM\tSTRAND\tTX_START\tTX_END\tEXON_START\tEXON_END\n"
@@ -170,3 +171,13 @@ def test_vcf_header_and_info_as_the_original_writes_them(tmp_path):
     (tmp_path / "bad.vcf").write_text("chr1\t5\t.\tA\tC\n")
     with pytest.raises(InputError, match="line 1: expected a ## header line or #CHROM"):
         VcfReader(tmp_path / "bad.vcf")
+
+
+@pytest.mark.skipif(package_dir() is None, reason="the spliceai package (gene tables) is not installed")
+def test_the_packaged_gene_tables_read():
+    for build, n_genes in (("grch37", 20_000), ("grch38", 19_000)):
+        genes = read_gene_table(build)
+        assert len(genes) > n_genes
+        [hbb] = [g for g in genes.genes if g.name == "HBB"]
+        assert hbb.chrom == "11" and hbb.strand == "-" and len(hbb.exon_starts) == 3
+        assert genes.overlapping("chr11", hbb.tx_start) == [genes.genes.index(hbb)]
