@@ -11,7 +11,7 @@ Model: Koo's CNN-dist with an exponential first-layer activation
 on the kernels, learning rate x0.2 after 5 epochs without a better validation AUROC.
 
 Which checkpoint ships: classification quality does not predict attribution
-quality, and with an exponential first layer attributions get worse as training
+quality, and with an exponential first layer attributions can get worse as training
 goes on (../shared/ATTRIBUTION_NOTES.md). So after every epoch the script
 measures, on the VALIDATION split only, the per-sequence AUROC of
 saliency x input (plain autograd, logit) and of ISM (L2 norm of the three
@@ -21,7 +21,14 @@ two among epochs whose validation classification AUROC is at least 0.95 (if
 none gets there: within 0.02 of the best). The test split is used once, at the
 end, for the figures in the card.
 
-Run: ``python scripts/train_koo_task3.py`` (10-15 minutes on 2 CPU cores).
+Seeds matter a great deal. Seed 1 (30 epochs) learned slowly and its gradients
+point away from the motifs (best validation saliency x input AUROC 0.43, ISM
+0.87). Seed 2 learned fast and well: its best epoch, 26 (validation saliency
+0.934, ISM 0.959), is the shipped model; with the defaults the run stops at
+epoch 32 (6 epochs without a better score). Seed 3 was stopped after 4 epochs
+for lack of CPU time. training_log.tsv has the per-epoch figures.
+
+Run: ``python scripts/train_koo_task3.py`` (about 10 minutes on 2 idle CPU cores).
 """
 
 from __future__ import annotations
@@ -160,6 +167,10 @@ def train_one_seed(seed: int, train: Task3Data, valid: Task3Data, args, log: lis
         eligible = [e for e in epochs if e["valid_auroc"] >= MIN_VALID_AUROC]
         if eligible and epoch - max(eligible, key=lambda e: e["score"])["epoch"] >= args.patience:
             break
+        if time.time() > args.deadline:
+            print(f"time budget used up after epoch {epoch}", flush=True)
+            args.stopped_early.append(f"seed {seed} after epoch {epoch}")
+            break
     return epochs
 
 
@@ -176,18 +187,20 @@ def examples_fasta(test: Task3Data, n: int = 3) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[2])
     parser.add_argument("--data-seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--patience", type=int, default=6, help="epochs without a better selection score")
     parser.add_argument("--valid-saliency", type=int, default=500, help="validation positives for saliency")
     parser.add_argument("--valid-ism", type=int, default=48, help="validation positives for ISM")
     parser.add_argument("--test-positives", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--budget-minutes", type=float, default=60, help="no new epoch after this")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     started = time.time()
+    args.deadline, args.stopped_early = started + 60 * args.budget_minutes, []
 
     data = simulate_task3(seed=args.data_seed)
     train, valid, test = (data.subset(s) for s in ("train", "valid", "test"))
@@ -257,6 +270,7 @@ def main() -> None:
             f"validation positives), not by test data: seed {best['seed']}, epoch {best['epoch']} "
             f"of seeds {args.seeds}"
             + ("" if eligible else f" (no epoch reached validation AUROC {MIN_VALID_AUROC})")
+            + "".join(f"; time budget stopped {what}" for what in args.stopped_early)
             + "; per-epoch figures in training_log.tsv."
         ),
         "provenance": (
