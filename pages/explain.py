@@ -84,12 +84,7 @@ if st.button("Run", type="primary"):
                     n_steps=n_steps, progress=report,
                 )  # fmt: skip
 
-result = st.session_state.get(state.EXPLAIN_RESULT)
-if result is None:
-    st.info("Choose sequences and methods, then press Run.")
-    st.stop()
-if result.model_name != card.name:
-    st.warning(f"These results are from model **{result.model_name}**; press Run to use {card.name}.")
+result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods, then press Run.", card.name)
 
 st.subheader(f"Why {result.model_name} predicts {result.target}")
 view = 0

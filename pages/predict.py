@@ -46,12 +46,11 @@ if st.button("Run", type="primary"):
             with progress_bar(f"Predicting {len(records):,} sequences") as report:
                 st.session_state[state.PREDICT_RESULT] = predict_records(loaded, records, progress=report)
 
-result = st.session_state.get(state.PREDICT_RESULT)
-if result is None:
-    st.info("Results appear here after Run. Try **Load example** for held-out peaks of this model.")
-    st.stop()
-if result.model_name != card.name:
-    st.warning(f"These results are from model **{result.model_name}**; press Run to use {card.name}.")
+result = state.stored_result(
+    state.PREDICT_RESULT,
+    "Results appear here after Run. Try **Load example** for held-out peaks of this model.",
+    card.name,
+)
 st.subheader(f"Predictions for {len(result.records):,} sequences")
 if note := result.length_note():
     st.info(note)

@@ -32,3 +32,24 @@ def session_token() -> str:
 def download_name(stem: str, extension: str) -> str:
     """``genodash_<stem>_<token>.<extension>``, unique to this session."""
     return f"genodash_{stem}_{session_token()}.{extension}"
+
+
+def stored_result(key: str, empty_message: str, model_name: str):
+    """The result a page keeps in session state; stop the page with a hint when there is none.
+
+    Parameters
+    ----------
+    key : str
+        Session-state key of the result (an object with ``model_name``).
+    empty_message : str
+        What to show before the first run.
+    model_name : str
+        The model chosen now: a result from another model gets a warning.
+    """
+    result = st.session_state.get(key)
+    if result is None:
+        st.info(empty_message)
+        st.stop()
+    if result.model_name != model_name:
+        st.warning(f"These results are from model **{result.model_name}**; press Run to use {model_name}.")
+    return result
