@@ -67,16 +67,16 @@ def test_mutations_in_motifs_matter_most(koo, fresh):
     assert np.mean(per_sequence) > 0.8
 
 
-def test_plain_saliency_is_as_poor_as_the_card_says(koo, fresh):
-    """Saliency x input from plain autograd (Koo's protocol): this checkpoint's weak spot, as carded."""
+def test_plain_saliency_finds_the_motifs_as_the_card_says(koo, fresh):
+    """Saliency x input from plain autograd (Koo's protocol) ranks motif positions above background."""
     positives = fresh.positives(40)
     X = positives.X.clone().requires_grad_(True)
     (grad,) = torch.autograd.grad(koo.model(X)[:, 0].sum(), X)
     scores = (grad * X).sum(dim=1).detach().numpy()
     per_sequence = [auroc(m, s) for s, m in zip(scores, positives.motif_mask)]
-    assert np.mean(per_sequence) == pytest.approx(
-        koo.card.metrics["test_saliency_x_input_auroc_mean"], abs=0.08
-    )
+    assert np.mean(per_sequence) > 0.8
+    stated = koo.card.metrics["test_saliency_x_input_auroc_mean"]
+    assert np.mean(per_sequence) == pytest.approx(stated, abs=0.05)
 
 
 def test_examples_name_positives_and_negatives(koo):
