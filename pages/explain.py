@@ -5,22 +5,18 @@ import streamlit as st
 from genodash.attribution import BASELINES, METHODS
 from genodash.attribution_figures import ism_heatmap, track_figure
 from genodash.explanations import MAX_SEQUENCES, explain_records
-from genodash.io import parse_fasta
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
 from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
-from genodash.ui.sequence_input import MAX_UPLOAD_MB, sequence_input
-from genodash.ui.sidebar import current_model
+from genodash.ui.sequence_input import sequence_input
+from genodash.ui.sidebar import require_model
 
 require_app_shell()
 st.title("Explain")
-loaded = current_model()
-if loaded is None:
-    st.info("Choose a model in the sidebar to start.")
-    st.stop()
+loaded = require_model()
 card = loaded.card
 st.caption(
     "Which bases does the model read? Attributions explain the model's raw output (logit) for the "
@@ -39,7 +35,7 @@ else:
     source = sequence_input(state.EXPLAIN_TEXT, state.EXPLAIN_UPLOAD, example_fasta(card.name))
     if source is not None:
         with shown_as_message(f"with the sequences in {source.label}"):
-            records = parse_fasta(source.data, max_bytes=2 * MAX_UPLOAD_MB * 2**20)
+            records = source.records()
 
 names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)

@@ -4,21 +4,17 @@ import streamlit as st
 
 from genodash.batch_prediction import predict_records
 from genodash.figures import prediction_figure, profile_figure
-from genodash.io import parse_fasta
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
-from genodash.ui.sequence_input import MAX_UPLOAD_MB, sequence_input
-from genodash.ui.sidebar import current_model
+from genodash.ui.sequence_input import sequence_input
+from genodash.ui.sidebar import require_model
 
 require_app_shell()
 st.title("Predict")
-loaded = current_model()
-if loaded is None:
-    st.info("Choose a model in the sidebar to start.")
-    st.stop()
+loaded = require_model()
 card = loaded.card
 if card.length_policy == "tile":
     st.caption(
@@ -42,7 +38,7 @@ if st.button("Run", type="primary"):
     else:
         st.session_state.pop(state.PREDICT_RESULT, None)
         with shown_as_message(f"with the sequences in {source.label}"):
-            records = parse_fasta(source.data, max_bytes=2 * MAX_UPLOAD_MB * 2**20)
+            records = source.records()
             with progress_bar(f"Predicting {len(records):,} sequences") as report:
                 st.session_state[state.PREDICT_RESULT] = predict_records(loaded, records, progress=report)
 

@@ -8,17 +8,23 @@ from genodash.explanations import ExplanationSet
 from genodash.logos import figure_bytes, heatmap_figure, logo_figure
 
 
+def _logo(result: ExplanationSet, method: str, index: int, start: int, end: int, hypothetical: bool):
+    """The logo of one method, sequence and window ``[start, end)`` (0-based columns)."""
+    matrix = result.attributions[method].values(hypothetical)[index, :, start:end]
+    return logo_figure(
+        matrix,
+        first_position=result.first_position(index) + start,
+        title=method,
+        ylabel="hypothetical" if hypothetical else "attribution",
+    )
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def logo_png(
     run_id: str, method: str, index: int, start: int, end: int, hypothetical: bool, _result: ExplanationSet
 ) -> bytes:
     """PNG of one logo window; the key is the run id and the window, never the arrays."""
-    matrix = _result.attributions[method].values(hypothetical)[index, :, start:end]
-    first = _result.first_position(index) + start
-    fig = logo_figure(
-        matrix, first_position=first, title=method, ylabel="hypothetical" if hypothetical else "attribution"
-    )
-    return figure_bytes(fig, "png")
+    return figure_bytes(_logo(_result, method, index, start, end, hypothetical), "png")
 
 
 def logo_file(
@@ -27,9 +33,7 @@ def logo_file(
     """A callable for ``st.download_button``: the logo is drawn only when downloaded."""
 
     def render() -> bytes:
-        matrix = result.attributions[method].values(hypothetical)[index, :, start:end]
-        fig = logo_figure(matrix, first_position=result.first_position(index) + start, title=method)
-        return figure_bytes(fig, fmt)
+        return figure_bytes(_logo(result, method, index, start, end, hypothetical), fmt)
 
     return render
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from genodash.io import Record, parse_fasta
+
 #: Largest upload accepted by the sequence widgets (also the server's maxUploadSize).
 MAX_UPLOAD_MB = 50
 
@@ -16,6 +18,10 @@ class SequenceSource:
 
     label: str
     data: str | bytes
+
+    def records(self) -> list[Record]:
+        """Parse the content (FASTA or plain sequence), up to twice the upload cap once decompressed."""
+        return parse_fasta(self.data, max_bytes=2 * MAX_UPLOAD_MB * 2**20)
 
 
 def _fill(key: str, text: str) -> None:

@@ -95,3 +95,12 @@ def current_model() -> LoadedModel | None:
         return cached_model(name, device)
     except InputError:
         return None
+
+
+def require_model() -> LoadedModel:
+    """The chosen model; without one, a hint is shown and the page stops."""
+    loaded = current_model()
+    if loaded is None:
+        st.info("Choose a model in the sidebar to start.")
+        st.stop()
+    return loaded
