@@ -9,9 +9,9 @@ import pytest
 from Bio import bgzf
 
 from genodash.errors import InputError
+from genodash.genome import Genome
 from genodash.spliceai.encoding import spliceai_one_hot
 from genodash.spliceai.genes import normalise_chrom, parse_gene_table, read_gene_table
-from genodash.spliceai.genome import Genome
 from genodash.spliceai.scoring import DeltaScores, VariantRecord, delta_scores, plan_record
 from genodash.spliceai.vcf import VcfReader, annotate_header, annotate_line
 from genodash.spliceai.weights import package_dir

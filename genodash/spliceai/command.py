@@ -96,8 +96,8 @@ def _annotate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from genodash.errors import check
+    from genodash.genome import Genome
     from genodash.spliceai.genes import read_gene_table
-    from genodash.spliceai.genome import Genome
     from genodash.spliceai.scorer import SpliceAIScorer
     from genodash.spliceai.vcf import VcfReader, VcfWriter, annotate_header, annotate_line
 

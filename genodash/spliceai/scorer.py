@@ -8,8 +8,8 @@ import torch
 
 from genodash.device import choose_device
 from genodash.errors import check
+from genodash.genome import Genome
 from genodash.spliceai.genes import GeneTable
-from genodash.spliceai.genome import Genome
 from genodash.spliceai.incremental import Allele, AllelePredictions, predict_alleles
 from genodash.spliceai.model import SpliceAIEnsemble
 from genodash.spliceai.scoring import DEFAULT_DISTANCE, Progress, VariantRecord, VariantScores, score_records

@@ -38,9 +38,9 @@ import numpy as np
 import torch
 
 from genodash.errors import InputError, check
+from genodash.genome import Genome
 from genodash.spliceai.encoding import spliceai_one_hot
 from genodash.spliceai.genes import Gene, GeneTable
-from genodash.spliceai.genome import Genome
 from genodash.spliceai.incremental import Allele, AllelePredictions
 from genodash.spliceai.model import FLANK
 
