@@ -13,6 +13,7 @@ furthest from zero, positives above the axis and negatives below):
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 import logomaker
 import matplotlib
@@ -114,6 +115,7 @@ def logo_figure(
     ylabel: str = "attribution",
     ylim: tuple[float, float] | None = None,
     engine: str = "fast",
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """Draw a logo: letters stacked by their signed attribution.
 
@@ -133,12 +135,19 @@ def logo_figure(
         Shared y limits, to compare logos (REF against ALT).
     engine : {"fast", "logomaker"}
         The renderer (see the module docstring).
+    labels : sequence of str, optional
+        ``L`` tick labels, one per column, for axes that are not consecutive positions
+        (an aligned REF/ALT pair: ``"62205+1"`` is a base inserted after 62205).
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     check(engine in ("fast", "logomaker"), f"engine must be 'fast' or 'logomaker', got {engine!r}")
+    check(
+        labels is None or len(labels) == np.shape(matrix)[-1],
+        f"labels must have one entry per column ({np.shape(matrix)[-1]}), got {len(labels or [])}",
+    )
     frame = logo_frame(matrix, first_position)
     length = len(frame)
     fig = Figure(figsize=(width or min(max(4.0, length * 0.12), 24.0), height), dpi=100)
@@ -151,6 +160,10 @@ def logo_figure(
         ax.axvspan(highlight[0] - 0.5, highlight[1] + 0.5, color="#999999", alpha=0.25, lw=0)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("position")
+    if labels is not None:
+        step = -(-length // max(2, int(fig.get_figwidth() / 0.9)))  # about one label per 0.9 inch
+        ticks = _tick_columns(labels, step)
+        ax.set_xticks([first_position + i for i in ticks], [labels[i] for i in ticks], fontsize=8)
     if ylim is not None:
         ax.set_ylim(*ylim)
     if title:
@@ -159,6 +172,13 @@ def logo_figure(
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def _tick_columns(labels: Sequence[str], step: int) -> list[int]:
+    """Every ``step``-th column, plus the first column of each inserted run (``"+"`` labels)."""
+    inserted = [i for i, label in enumerate(labels) if "+" in label and (i == 0 or "+" not in labels[i - 1])]
+    regular = [i for i in range(0, len(labels), step) if all(abs(i - j) > step // 2 for j in inserted)]
+    return sorted(regular + inserted)
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
