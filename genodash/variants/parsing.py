@@ -1,6 +1,7 @@
 """Read variants from text a user types and from VCF files, streaming.
 
-Accepted one per line (``#`` lines and blank lines are skipped):
+Accepted one per line (``#`` lines and blank lines are skipped; text after ``#`` on a
+typed line becomes the variant's ID):
 
 - ``chr17:43045712 G>A`` (also ``chr17:43,045,712 G>A``, ``chr17:43045712:G>A``)
 - ``17-43045712-G-A``, ``17:43045712:G:A``, ``17_43045712_G_A`` (gnomAD style)
@@ -101,6 +102,7 @@ def parse_line(line: str, source: str) -> list[Entry]:
     fields = text.split("\t") if "\t" in text else text.split()
     if len(fields) >= 5 and fields[1].replace(",", "").isdigit():
         return split_alleles(fields[0], fields[1], fields[3], fields[4], source, fields[2])
+    text, _, comment = text.partition("#")  # "chr1:5 A>G  # my note": the note becomes the ID
     compact = " ".join(text.split())
     match = _ARROW.match(compact) or _DASHED.match(compact)
     if match is None:
@@ -112,7 +114,9 @@ def parse_line(line: str, source: str) -> list[Entry]:
                 "not a variant; write chr17:43045712 G>A, 17-43045712-G-A or a VCF line",
             )
         ]
-    return split_alleles(match["chrom"], match["pos"], match["ref"], match["alt"], source)
+    return split_alleles(
+        match["chrom"], match["pos"], match["ref"], match["alt"], source, comment.strip() or "."
+    )
 
 
 def parse_text(text: str) -> list[Entry]:
@@ -169,7 +173,7 @@ def text_lines(stream: BinaryIO, name: str) -> Iterator[str]:
         for number, line in enumerate(raw, start=1):  # noqa: B007
             yield line.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name} line {number + 1} is not UTF-8 text; is it a VCF?") from exc
+        raise InputError(f"{name} line {number} is not UTF-8 text; is it a VCF?") from exc
     except (OSError, EOFError, zlib.error) as exc:
         raise InputError(f"{name} is damaged or truncated gzip near line {number + 1} ({exc})") from exc
 
