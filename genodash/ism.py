@@ -289,6 +289,7 @@ def saturation_mutagenesis(
     *,
     batch_size: int = 1024,
     fast: bool = True,
+    columns: tuple[int, int] | None = None,
     progress: Progress | None = None,
 ) -> torch.Tensor:
     """Effect of every single-base substitution on a scalar output.
@@ -304,6 +305,9 @@ def saturation_mutagenesis(
         Mutants per forward pass.
     fast : bool
         Use windowed recomputation when the model allows it (same results).
+    columns : tuple of int, optional
+        Only substitute columns ``[start, end)`` (the rest of the result is 0): for
+        models too large for all ``3 L`` mutants, e.g. a window around a variant.
     progress : callable, optional
         ``progress(done, total)`` in sequences.
 
@@ -326,6 +330,9 @@ def saturation_mutagenesis(
             ref_out = select(model.model(x[None]) if isinstance(model, TargetOutput) else model(x[None]))
             ref_value = ref_out.reshape(-1)[0]
             positions, bases = _substitutions(x)
+            if columns is not None:
+                keep = (positions >= columns[0]) & (positions < columns[1])
+                positions, bases = positions[keep], bases[keep]
             reference = plan.reference(x) if plan is not None else None
             for start in range(0, positions.shape[0], batch_size):
                 pos, base = positions[start : start + batch_size], bases[start : start + batch_size]

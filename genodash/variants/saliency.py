@@ -86,6 +86,8 @@ def explain_variant(
     flank: int = 30,
     ism_flank: int = 10,
     output_half_width: int = 50,
+    output_window: tuple[int, int] | None = None,
+    ism_batch_size: int = 256,
     progress: Progress | None = None,
     **options,
 ) -> VariantSaliency:
@@ -107,6 +109,11 @@ def explain_variant(
         Reference positions on each side of the variant in the ISM heatmap.
     output_half_width : int
         Profile models: output positions on each side of the variant that are summed.
+    output_window : tuple of int, optional
+        Profile models: explain the sum over these output positions (0-based, half-open)
+        instead, e.g. the one splice site whose probability changes most.
+    ism_batch_size : int
+        Mutants per forward pass (lower it for large models such as SpliceAI).
     progress : callable, optional
         ``progress(done, total)`` over the three steps (REF and ALT, ISM).
     **options
@@ -119,8 +126,8 @@ def explain_variant(
     card = loaded.card
     index = resolve_target(target, card.tasks)
     X = one_hot_encode([windows.ref_seq, windows.alt_seq])
-    window = None
-    if card.output_kind == "profile":
+    window = output_window
+    if card.output_kind == "profile" and window is None:
         output_length = predict(loaded.model, X[:1]).shape[-1]
         window = profile_window(windows, output_length, output_half_width)
     attribution = explain(loaded.model, X, method=method, target=index, window=window, **options)
@@ -144,7 +151,9 @@ def explain_variant(
     lo = max(left - ism_flank, 0)
     hi = min(windows.ref_columns[1] + ism_flank, len(windows.ref_seq))
     wrapper = TargetOutput(loaded.model, index, window).eval()
-    effects = saturation_mutagenesis(wrapper, X[:1].to(loaded.device))[0].numpy()
+    effects = saturation_mutagenesis(
+        wrapper, X[:1].to(loaded.device), batch_size=ism_batch_size, columns=(lo, hi)
+    )[0].numpy()
     if progress is not None:
         progress(2, 2)
     return VariantSaliency(
