@@ -171,7 +171,7 @@ def text_lines(stream: BinaryIO, name: str) -> Iterator[str]:
     number = 0
     try:
         for number, line in enumerate(raw, start=1):  # noqa: B007
-            yield line.decode("utf-8").rstrip("\r\n")
+            yield line.decode("utf-8-sig").rstrip("\r\n")  # -sig: a leading byte-order mark is dropped
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} line {number} is not UTF-8 text; is it a VCF?") from exc
     except (OSError, EOFError, zlib.error) as exc:
@@ -215,22 +215,24 @@ class VcfStream:
         self._lines = text_lines(stream, self.name)
         self._number = 0
         meta: list[str] = []
-        for line in self._lines:
-            self._number += 1
-            if line.startswith("##"):
-                meta.append(line)
-                continue
-            if line.startswith("#CHROM"):
-                columns = line.split("\t")
-                self.header = VcfHeader(meta, columns[:8], max(0, len(columns) - 9))
-                return
-            self.close()
-            raise InputError(
-                f"{self.name} line {self._number}: expected '##' header lines and then '#CHROM'; "
-                f"got {line[:40]!r}. Is this a VCF? (single variants can be typed as chr17:43045712 G>A)"
-            )
-        self.close()
-        raise InputError(f"{self.name} has no '#CHROM' header line; is it a VCF?")
+        try:
+            for line in self._lines:
+                self._number += 1
+                if line.startswith("##"):
+                    meta.append(line)
+                    continue
+                if line.startswith("#CHROM"):
+                    columns = line.split("\t")
+                    self.header = VcfHeader(meta, columns[:8], max(0, len(columns) - 9))
+                    return
+                raise InputError(
+                    f"{self.name} line {self._number}: expected '##' header lines and then '#CHROM'; "
+                    f"got {line[:40]!r}. Is this a VCF? (single variants can be typed as chr17:43045712 G>A)"
+                )
+            raise InputError(f"{self.name} has no '#CHROM' header line; is it a VCF?")
+        except InputError:
+            self.close()  # also when the file is empty, not UTF-8 or damaged gzip
+            raise
 
     def __iter__(self) -> Iterator[tuple[int, list[str], list[Entry]]]:
         for line in self._lines:
