@@ -17,6 +17,7 @@ st.set_page_config(page_title="genodash", page_icon=":material/genetics:", layou
 pages = [
     st.Page("pages/predict.py", title="Predict", icon=":material/insights:", default=True),
     st.Page("pages/explain.py", title="Explain", icon=":material/troubleshoot:"),
+    st.Page("pages/variant.py", title="Variant", icon=":material/compare_arrows:"),
     st.Page("pages/models.py", title="Models", icon=":material/menu_book:"),
     st.Page("pages/your_model.py", title="Your model", icon=":material/upload_file:"),
 ]

@@ -55,7 +55,7 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
 
     Parameters
     ----------
-    effects : torch.Tensor
+    effects : torch.Tensor or numpy.ndarray
         ``(4, L)`` mutant minus reference output (0 at the observed base).
     sequence : str
         The ``L`` observed bases (for hover text).
@@ -68,7 +68,7 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
     plotly.graph_objects.Figure
         Rows A, C, G, T; diverging colours centred on 0; hover names the substitution.
     """
-    array = effects.detach().cpu().numpy()
+    array = effects.detach().cpu().numpy() if isinstance(effects, torch.Tensor) else np.asarray(effects)
     positions = np.arange(first_position, first_position + array.shape[1])
     text = [[f"{positions[j]} {sequence[j]}>{base}" for j in range(array.shape[1])] for base in "ACGT"]
     bound = float(np.abs(array).max()) or 1.0

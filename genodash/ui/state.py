@@ -53,3 +53,20 @@ def stored_result(key: str, empty_message: str, model_name: str):
     if result.model_name != model_name:
         st.warning(f"These results are from model **{result.model_name}**; press Run to use {model_name}.")
     return result
+
+
+# Variant page
+VARIANT_REFERENCE = "variant_reference"
+VARIANT_FASTA_UPLOAD = "variant_fasta_upload"
+VARIANT_SOURCE = "variant_source"
+VARIANT_TEXT = "variant_text"
+VARIANT_VCF_UPLOAD = "variant_vcf_upload"
+VARIANT_ANNOTATION = "variant_annotation"
+VARIANT_ANNOTATION_UPLOAD = "variant_annotation_upload"
+VARIANT_RESULT = "variant_result"
+#: index (into the run's rows) of the variant shown in detail
+VARIANT_PICK = "variant_pick"
+#: a what-if variant replacing the picked one in the detail view
+VARIANT_WHAT_IF = "variant_what_if"
+#: (key) -> computed saliency / rendered figures for this session
+VARIANT_SALIENCY = "variant_saliency"

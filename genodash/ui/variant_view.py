@@ -1,0 +1,428 @@
+"""The Variant page's results: the triage table, one variant's scores, and its saliency."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from genodash.attribution_figures import ism_heatmap
+from genodash.errors import InputError
+from genodash.logos import figure_bytes, heatmap_figure, logo_figure
+from genodash.models import LoadedModel
+from genodash.ui import state
+from genodash.ui.errors import shown_as_message
+from genodash.ui.loaders import cached_spliceai_scorer
+from genodash.ui.progress import progress_bar
+from genodash.ui.variant_inputs import ReferenceChoice
+from genodash.variants.checking import check_variant
+from genodash.variants.figures import (
+    prediction_bars,
+    prediction_table,
+    profile_overlay,
+    splice_table,
+    splice_tracks_figure,
+    threshold_colour,
+)
+from genodash.variants.record import Rejection
+from genodash.variants.saliency import VariantSaliency, explain_variant, substitution
+from genodash.variants.scoring import score_one
+from genodash.variants.splicing import MASK_EXPLAINED, best, is_spliceai, score_splicing, splice_tracks
+from genodash.variants.triage import TriageRow, reason_counts, reason_text, triage_table
+from genodash.variants.windows import build_windows
+
+#: Methods offered for variant saliency (fast enough to run on a click).
+SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deep_lift_shap")
+
+
+@dataclass
+class VariantRun:
+    """One press of Run: the rows, their table, and what is needed to re-score a what-if."""
+
+    model_name: str
+    reference: ReferenceChoice
+    rows: list[TriageRow]
+    table: pd.DataFrame
+    genes: object = None
+    distance: int = 50
+    mask: bool = False
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def _device(loaded: LoadedModel) -> str:
+    return str(loaded.device)
+
+
+def show_triage(run: VariantRun) -> int | None:
+    """The table of all entries, filterable and sortable; return the row index picked for detail."""
+    counts = reason_counts(run.rows)
+    scored = len(run.rows) - sum(counts.values())
+    st.subheader("All variants")
+    summary = f"{scored:,} of {len(run.rows):,} scored"
+    if counts:
+        summary += "; not scored: " + ", ".join(f"{n} {reason_text(r)}" for r, n in counts.items())
+    st.caption(summary)
+    c1, c2 = st.columns([1, 2])
+    status = c1.multiselect("Show", ["scored", "not scored"], default=["scored", "not scored"])
+    query = c2.text_input("Filter (variant, ID, reason)", placeholder="e.g. IVS1 or ref_mismatch")
+    table = run.table[run.table["status"].isin(status)]
+    if query:
+        text = table[["variant", "ID", "reason", "detail"]].astype(str).agg(" ".join, axis=1)
+        table = table[text.str.contains(query, case=False, regex=False)]
+    styled = table
+    score_columns = [c for c in ("DS_AG", "DS_AL", "DS_DG", "DS_DL", "max DS") if c in table.columns]
+    if score_columns:
+        styled = table.style.map(threshold_colour, subset=score_columns).format(precision=2, na_rep="")
+    event = st.dataframe(
+        styled,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"triage_{run.run_id}",
+    )
+    picked_rows = event.selection.rows if event is not None else []
+    if picked_rows:
+        index = int(table.iloc[picked_rows[0]]["row"]) - 1
+        if st.session_state.get(state.VARIANT_PICK) != index:
+            st.session_state[state.VARIANT_PICK] = index
+            st.session_state.pop(state.VARIANT_WHAT_IF, None)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Table (TSV)",
+        run.table.to_csv(sep="\t", index=False).encode(),
+        file_name=state.download_name("variants", "tsv"),
+        mime="text/tab-separated-values",
+    )
+    vcf = _annotated_vcf(run)
+    if vcf is not None:
+        c2.download_button(
+            "Annotated VCF (sites only)",
+            vcf,
+            file_name=state.download_name("variants", "vcf"),
+            mime="text/vcf",
+        )
+    candidates = [i for i, row in enumerate(run.rows) if row.scored]
+    if not candidates:
+        st.info("No variant could be scored; the table says why for each one.")
+        return None
+    if st.session_state.get(state.VARIANT_PICK) not in candidates:
+        st.session_state[state.VARIANT_PICK] = candidates[0]
+    return st.selectbox(
+        "Inspect variant (or click a row of the table)",
+        candidates,
+        format_func=lambda i: (
+            f"{i + 1}. {run.rows[i].label}"
+            + (f" ({run.rows[i].entry.id})" if run.rows[i].entry.id not in ("", ".") else "")
+        ),
+        key=state.VARIANT_PICK,
+        on_change=lambda: st.session_state.pop(state.VARIANT_WHAT_IF, None),
+    )
+
+
+def _annotated_vcf(run: VariantRun) -> bytes | None:
+    """The annotated sites-only VCF, when the output module is available."""
+    try:
+        from genodash.variants import output
+    except ImportError:
+        return None
+    writer = getattr(output, "page_vcf", None)
+    if writer is None:
+        return None
+    return writer(run.rows, run.model_name).encode()
+
+
+def _score_what_if(loaded: LoadedModel, run: VariantRun, row: TriageRow, position: int, base: str) -> None:
+    """Score the substitution ``position``>``base`` near ``row`` and show it instead."""
+    windows = row.score.windows if row.score is not None else None
+    with run.reference.open() as genome:
+        if windows is None:
+            windows = build_windows(row.checked, genome, 2 * position_context(loaded) + 1)
+        variant = substitution(windows, position, base)
+        checked = check_variant(variant, genome)
+        if isinstance(checked, Rejection):
+            raise InputError(checked.message)
+        if is_spliceai(loaded.card):
+            scorer = cached_spliceai_scorer(_device(loaded), loaded)
+            result = score_splicing(
+                scorer, [checked], genome, run.genes, distance=run.distance, mask=run.mask
+            )[0]
+            new = TriageRow(variant, checked, None, None, result)
+        else:
+            new = TriageRow(variant, checked, None, score_one(loaded, checked, genome))
+    st.session_state[state.VARIANT_WHAT_IF] = new
+
+
+def position_context(loaded: LoadedModel) -> int:
+    """Bases on each side of a variant that the model's input window holds."""
+    return loaded.card.input_length // 2
+
+
+def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
+    """REF, ALT and their difference for one variant."""
+    card = loaded.card
+    variant = row.entry
+    st.subheader(f"{variant.label}" + (f" ({variant.id})" if variant.id not in ("", ".") else ""))
+    st.caption(f"{variant.kind}, {variant.source}; REF checked against {run.reference.label}.")
+    if row.splice is not None:
+        for message in row.splice.messages:
+            st.warning(message)
+        table = splice_table(row.splice, variant)
+        st.markdown(
+            "**SpliceAI delta scores** (0 to 1: the largest change in the probability of a splice "
+            "site within the searched window; 0.2 possible, 0.5 likely, 0.8 high)"
+        )
+        st.dataframe(
+            table.style.map(threshold_colour, subset=["delta"]).format(precision=2, na_rep=""),
+            hide_index=True,
+        )
+        st.caption(
+            f"Searched {run.distance} nt on each side; {'masked' if run.mask else 'unmasked'} scores. "
+            + MASK_EXPLAINED
+        )
+        st.download_button(
+            "Scores (TSV)",
+            table.to_csv(sep="\t", index=False).encode(),
+            file_name=state.download_name(f"spliceai_{variant.pos}", "tsv"),
+            mime="text/tab-separated-values",
+        )
+        _splice_tracks(loaded, run, row)
+        return
+    score = row.score
+    if card.output_kind == "profile" and score.output_alignment is not None:
+        task = st.selectbox("Task", range(len(card.tasks)), format_func=lambda t: card.tasks[t])
+        fig = profile_overlay(score, task)
+        st.plotly_chart(fig)
+        _figure_downloads(fig, f"profile_{variant.pos}")
+        return
+    table = prediction_table(score)
+    st.dataframe(table, hide_index=True)
+    st.download_button(
+        "Predictions (TSV)",
+        table.to_csv(sep="\t", index=False).encode(),
+        file_name=state.download_name(f"prediction_{variant.pos}", "tsv"),
+        mime="text/tab-separated-values",
+    )
+    fig = prediction_bars(score, f"{card.output_activation} output")
+    st.plotly_chart(fig)
+    _figure_downloads(fig, f"prediction_{variant.pos}")
+
+
+def _figure_downloads(fig, stem: str) -> None:
+    """An interactive HTML download of a plotly figure (plotly's own toolbar saves PNG)."""
+    st.download_button(
+        "Figure (HTML)",
+        fig.to_html(include_plotlyjs="cdn").encode(),
+        file_name=state.download_name(stem, "html"),
+        mime="text/html",
+        key=f"html_{stem}",
+    )
+
+
+def _cache() -> dict:
+    return st.session_state.setdefault(state.VARIANT_SALIENCY, {})
+
+
+def _splice_tracks(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
+    key = ("tracks", run.run_id, row.label)
+    cache = _cache()
+    if key not in cache:
+        with st.spinner("Predicting the splice-site tracks..."):
+            with run.reference.open() as genome:
+                scorer = cached_spliceai_scorer(_device(loaded), loaded)
+                cache[key] = splice_tracks(scorer, row.checked, genome, run.genes, distance=run.distance)
+    for tracks in cache[key]:
+        fig = splice_tracks_figure(tracks, row.entry)
+        st.plotly_chart(fig)
+        _figure_downloads(fig, f"spliceai_tracks_{tracks.gene}_{row.entry.pos}")
+
+
+def _spliceai_target(run: VariantRun, row: TriageRow) -> tuple[str, int]:
+    """The task and offset (DP) of the largest SpliceAI delta score."""
+    top = best(row.splice.scores)
+    names = ("ds_ag", "ds_al", "ds_dg", "ds_dl")
+    name = max(names, key=lambda n: getattr(top, n))
+    return ("acceptor" if name in ("ds_ag", "ds_al") else "donor"), getattr(top, "dp" + name[2:])
+
+
+def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
+    """REF, ALT and ALT - REF logos on one axis, and the ISM heatmap with what-if editing."""
+    card = loaded.card
+    spliceai = is_spliceai(card)
+    st.subheader("Which bases the model reads: REF against ALT")
+    c1, c2, c3 = st.columns(3)
+    method = c1.selectbox("Method", SALIENCY_METHODS, help="Attribution x input (projected), per base.")
+    if spliceai:
+        task, offset = _spliceai_target(run, row)
+        tasks = ["acceptor", "donor"]
+        task = c2.selectbox("Output", tasks, index=tasks.index(task))
+        offset = c3.number_input(
+            "Site (offset from the variant, DP)", -run.distance, run.distance, int(offset)
+        )
+        st.caption(
+            f"Explains SpliceAI's {task} probability at position {row.entry.pos + offset:,} "
+            f"(offset {offset:+d}); each run takes about 20 s on a CPU."
+        )
+        flank, ism_flank = 30, 5
+    else:
+        task = c2.selectbox("Output", card.tasks)
+        offset = None
+        flank = c3.slider("Bases shown on each side", 10, 100, 30)
+        ism_flank = 10
+    key = ("saliency", run.run_id, row.label, method, task, offset, flank)
+    cache = _cache()
+    if key not in cache:
+        if spliceai and not st.button("Compute saliency", type="primary"):
+            st.info("Press Compute saliency to explain REF and ALT (SpliceAI reads 10 kb per allele).")
+            return
+        with shown_as_message("explaining the variant"):
+            with progress_bar(f"Explaining REF and ALT with {method}") as report:
+                cache[key] = _explain(loaded, run, row, method, task, offset, flank, ism_flank, report)
+    saliency: VariantSaliency | None = cache.get(key)
+    if saliency is None:
+        return
+    for warning in saliency.warnings:
+        st.warning(f"**{method}**: {warning}")
+    _logos(saliency, row, key)
+    _heatmap(loaded, run, row, saliency)
+
+
+def _explain(loaded, run, row, method, task, offset, flank, ism_flank, report) -> VariantSaliency:
+    if is_spliceai(loaded.card):
+        from genodash.spliceai.model import FLANK
+
+        length = 2 * FLANK + 2 * run.distance + 1
+        with run.reference.open() as genome:
+            windows = build_windows(row.checked, genome, length)
+        index = row.entry.start + offset - windows.window_start - FLANK
+        return explain_variant(
+            loaded, windows, method=method, target=task, flank=flank, ism_flank=ism_flank,
+            output_window=(index, index + 1), ism_batch_size=8, progress=report,
+        )  # fmt: skip
+    return explain_variant(
+        loaded,
+        row.score.windows,
+        method=method,
+        target=task,
+        flank=flank,
+        ism_flank=ism_flank,
+        progress=report,
+    )
+
+
+def _logo_bytes(saliency: VariantSaliency, which: str, fmt: str, ylim) -> bytes:
+    matrix = {"REF": saliency.ref, "ALT": saliency.alt, "ALT - REF": saliency.diff}[which]
+    lo, hi = saliency.variant_columns
+    fig = logo_figure(
+        matrix,
+        labels=saliency.alignment.labels,
+        highlight=(lo + 1, hi) if hi > lo else None,
+        title=f"{which}: {saliency.method}, {saliency.target}",
+        ylim=ylim,
+    )
+    return figure_bytes(fig, fmt)
+
+
+def _logos(saliency: VariantSaliency, row: TriageRow, key: tuple) -> None:
+    both = np.concatenate([saliency.ref, saliency.alt], axis=1)
+    pos = np.clip(both, 0, None).sum(axis=0).max(initial=0.0)
+    neg = np.clip(both, None, 0).sum(axis=0).min(initial=0.0)
+    pad = 0.05 * max(pos - neg, 1e-9)
+    ylim = (neg - pad, pos + pad)
+    cache = _cache()
+    for which in ("REF", "ALT", "ALT - REF"):
+        png_key = (*key, which)
+        if png_key not in cache:
+            cache[png_key] = _logo_bytes(saliency, which, "png", ylim if which != "ALT - REF" else None)
+        st.image(cache[png_key], caption=f"{which} logo around {row.label} (variant shaded)")
+        c1, c2 = st.columns(2)
+        for col, fmt in ((c1, "png"), (c2, "svg")):
+            col.download_button(
+                f"{which} logo ({fmt.upper()})",
+                lambda which=which, fmt=fmt: _logo_bytes(saliency, which, fmt, ylim),
+                file_name=state.download_name(f"logo_{which.replace(' - ', '_minus_')}_{row.entry.pos}", fmt),
+                mime=f"image/{fmt}",
+                key=f"dl_{which}_{fmt}",
+            )
+    aligned = pd.DataFrame(
+        {
+            "column": saliency.alignment.labels,
+            **{f"REF {b}": saliency.ref[i] for i, b in enumerate("ACGT")},
+            **{f"ALT {b}": saliency.alt[i] for i, b in enumerate("ACGT")},
+        }
+    )
+    st.download_button(
+        "Aligned attributions (TSV)",
+        aligned.to_csv(sep="\t", index=False).encode(),
+        file_name=state.download_name(f"variant_attributions_{row.entry.pos}", "tsv"),
+        mime="text/tab-separated-values",
+    )
+
+
+def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: VariantSaliency) -> None:
+    st.markdown(
+        f"**In-silico mutagenesis around the variant** (effect of every substitution of the REF "
+        f"sequence on {saliency.target}; pick a cell to make it the variant)"
+    )
+    first = saliency.ism_first_position
+    width = saliency.ism.shape[1]
+    fig = ism_heatmap(saliency.ism, saliency.ism_sequence, first, title="ISM: effect of every substitution")
+    event = st.plotly_chart(
+        fig, on_select="rerun", selection_mode="points", key=f"ism_{run.run_id}_{row.label}"
+    )
+    points = event.selection.points if event is not None and event.selection else []
+    c1, c2, c3 = st.columns([2, 1, 1])
+    positions = list(range(first, first + width))
+    position = c1.selectbox("What-if: position", positions, index=width // 2, format_func=lambda p: f"{p:,}")
+    base = c2.selectbox("New base", list("ACGT"))
+    clicked = c3.button("Score this substitution")
+    if points:
+        point = points[0]
+        position, base = int(point.get("x", position)), str(point.get("y", base))
+        clicked = clicked or (position, base) != st.session_state.get("variant_last_click")
+        st.session_state["variant_last_click"] = (position, base)
+    if clicked:
+        with shown_as_message(f"scoring the substitution at {position:,}"):
+            _score_what_if(loaded, run, row, position, base)
+            st.rerun()
+    c1, c2 = st.columns(2)
+    for col, fmt in ((c1, "png"), (c2, "svg")):
+        col.download_button(
+            f"ISM heatmap ({fmt.upper()})",
+            lambda fmt=fmt: figure_bytes(
+                heatmap_figure(saliency.ism, first_position=first, title="ISM"), fmt
+            ),
+            file_name=state.download_name(f"variant_ism_{row.entry.pos}", fmt),
+            mime=f"image/{fmt}",
+            key=f"ism_{fmt}",
+        )
+
+
+def run_variants(
+    loaded: LoadedModel,
+    reference: ReferenceChoice,
+    source,
+    *,
+    genes=None,
+    distance: int = 50,
+    mask: bool = False,
+    progress=None,
+) -> VariantRun:
+    """Parse, check and score everything the user gave (the Run button)."""
+    from genodash.variants.triage import MAX_PAGE_VARIANTS, check_entries, score_rows
+
+    entries = source.entries(MAX_PAGE_VARIANTS)
+    if not entries:
+        raise InputError(f"no variants in {source.label} (only blank or # lines)")
+    card = loaded.card
+    spliceai = is_spliceai(card)
+    scorer = cached_spliceai_scorer(_device(loaded), loaded) if spliceai else None
+    with reference.open() as genome:
+        rows = check_entries(entries, genome, None if spliceai else card.input_length)
+        rows = score_rows(
+            rows, loaded, genome, genes=genes, scorer=scorer, distance=distance, mask=mask, progress=progress
+        )
+    table = triage_table(rows, card.tasks, spliceai)
+    return VariantRun(card.name, reference, rows, table, genes, distance, mask)
