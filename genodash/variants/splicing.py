@@ -154,13 +154,14 @@ def splice_tracks(
     Returns
     -------
     list of SpliceTracks
-        Empty when no gene holds the variant or it is too close to a contig end.
+        Empty when no gene holds the variant, it is too close to a contig end, or REF is
+        longer than ``2 * distance`` (which scoring refuses too).
     """
     from genodash.spliceai.model import FLANK
 
     v = checked.variant
     half = FLANK + distance
-    if v.pos - half < 1 or v.pos + half > checked.contig_length:
+    if v.pos - half < 1 or v.pos + half > checked.contig_length or len(v.ref) > 2 * distance:
         return []
     out = []
     for index in genes.overlapping(checked.contig, v.pos):
