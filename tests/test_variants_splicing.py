@@ -163,6 +163,18 @@ def test_splice_tracks_of_a_donor_loss_and_a_deletion(scorer, demo, genome, gene
     assert ins.ref.shape == (21, 2) and ins.alt.shape == (24, 2)
 
 
+def test_a_deletion_longer_than_twice_the_distance_is_refused_not_a_crash(scorer, genome, genes):
+    ref = genome.fetch(CONTIG, 62300, 62329)
+    long_deletion = check_variant(Variant(CONTIG, 62299, ref, ref[0], source="line 9"), genome)
+    assert isinstance(long_deletion, CheckedVariant)
+    assert splice_tracks(scorer, long_deletion, genome, genes, distance=10) == []
+    [result] = score_splicing(scorer, [long_deletion], genome, genes, distance=10)
+    assert result.scores == () and "REF is 30 nt, longer than 2 x distance (20)" in result.messages[0]
+    edge = check_variant(Variant(CONTIG, 62299, ref[:20], ref[0]), genome)
+    [tracks] = splice_tracks(scorer, edge, genome, genes, distance=10)
+    assert tracks.ref.shape == (21, 2) and tracks.alt.shape == (2, 2)
+
+
 COMPLEMENT = str.maketrans("ACGTN", "TGCAN")
 
 
