@@ -188,3 +188,32 @@ def test_upload_own_model_then_explain_in_a_real_browser(server, browser, tmp_pa
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "your_model_explain.png"), full_page=True)
     page.close()
+
+
+def test_variant_demo_in_a_real_browser(server, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 3400})
+    page.goto(f"{server}/variant")
+    page.get_by_role("button", name="Load the demo variants").wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Load the demo variants").click()
+    wait_idle(page)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=\"stTextArea\"] textarea').value.includes('U01317.1:62279 G>A')"
+    )
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_selector('[data-testid="stImage"] img', timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    page.locator('[data-testid="stImage"] img').nth(2).wait_for(timeout=60_000)
+    assert page.locator('[data-testid="stImage"] img').count() == 3  # REF, ALT, ALT - REF logos
+    assert page.locator('[data-testid="stDataFrame"]').count() == 2  # triage table and the score table
+    assert page.locator(".js-plotly-plot").count() == 2  # REF/ALT bars and the ISM heatmap
+    assert page.get_by_text("REF logo around U01317.1:62279 G>A (variant shaded)", exact=True).count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(ARTIFACTS / "variant.png"), full_page=True)
+    # what-if: score another substitution from the heatmap's controls
+    page.get_by_role("button", name="Score this substitution").click()
+    page.get_by_text("What-if:").first.wait_for(timeout=60_000)
+    wait_idle(page, timeout=120_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
