@@ -20,6 +20,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "genodash.spliceai.command",
         "annotate a VCF with SpliceAI delta scores (drop-in for the spliceai command line)",
     ),
+    "score": (
+        "genodash.variants.command",
+        "score every variant of a VCF with a zoo model into a TSV or a sites-only VCF, streaming",
+    ),
 }
 
 

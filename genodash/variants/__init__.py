@@ -14,11 +14,34 @@
 - :mod:`~genodash.variants.splicing`: official SpliceAI delta scores and tracks
 """
 
-from genodash.variants.checking import CheckedVariant, check_variant
-from genodash.variants.parsing import VcfStream, parse_line, parse_text
-from genodash.variants.record import REASONS, Rejection, Variant
-from genodash.variants.scoring import VariantScore, score_one, score_variants
-from genodash.variants.windows import Alignment, AlleleWindows, align, build_windows
+import importlib
+
+#: public name -> submodule; imported on first use (PEP 562), so importing one light
+#: submodule (``genodash.variants.command`` for ``genodash --help``) does not load torch.
+_EXPORTS = {
+    "CheckedVariant": "checking",
+    "check_variant": "checking",
+    "VcfStream": "parsing",
+    "parse_line": "parsing",
+    "parse_text": "parsing",
+    "REASONS": "record",
+    "Rejection": "record",
+    "Variant": "record",
+    "VariantScore": "scoring",
+    "score_one": "scoring",
+    "score_variants": "scoring",
+    "Alignment": "windows",
+    "AlleleWindows": "windows",
+    "align": "windows",
+    "build_windows": "windows",
+}
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"genodash.variants.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'genodash.variants' has no attribute {name!r}")
+
 
 __all__ = [
     "REASONS",
