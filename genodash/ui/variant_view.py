@@ -12,7 +12,7 @@ import streamlit as st
 from genodash.attribution_figures import ism_heatmap
 from genodash.errors import InputError
 from genodash.logos import figure_bytes, heatmap_figure, logo_figure
-from genodash.models import LoadedModel
+from genodash.models import LoadedModel, ModelCard
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
 from genodash.ui.loaders import cached_spliceai_scorer
@@ -31,7 +31,7 @@ from genodash.variants.record import Rejection
 from genodash.variants.saliency import VariantSaliency, explain_variant, substitution
 from genodash.variants.scoring import score_one
 from genodash.variants.splicing import MASK_EXPLAINED, best, is_spliceai, score_splicing, splice_tracks
-from genodash.variants.triage import TriageRow, reason_counts, reason_text, triage_table
+from genodash.variants.triage import TriageRow, reason_counts, reason_text, triage_table, triage_vcf
 from genodash.variants.windows import build_windows
 
 #: Methods offered for variant saliency (fast enough to run on a click).
@@ -43,6 +43,7 @@ class VariantRun:
     """One press of Run: the rows, their table, and what is needed to re-score a what-if."""
 
     model_name: str
+    card: ModelCard
     reference: ReferenceChoice
     rows: list[TriageRow]
     table: pd.DataFrame
@@ -96,14 +97,14 @@ def show_triage(run: VariantRun) -> int | None:
         file_name=state.download_name("variants", "tsv"),
         mime="text/tab-separated-values",
     )
-    vcf = _annotated_vcf(run)
-    if vcf is not None:
-        c2.download_button(
-            "Annotated VCF (sites only)",
-            vcf,
-            file_name=state.download_name("variants", "vcf"),
-            mime="text/vcf",
-        )
+    c2.download_button(
+        "Annotated VCF (sites only)",
+        lambda: triage_vcf(run.rows, run.card).encode(),
+        file_name=state.download_name("variants", "vcf"),
+        mime="text/vcf",
+        help="As genodash score writes it: GENODASH=TASK|REF|ALT|DELTA (SpliceAI: the official "
+        "SpliceAI= field), GENODASH_FILTER=<reason> for variants not scored; no genotype columns.",
+    )
     candidates = [i for i, row in enumerate(run.rows) if row.scored]
     if not candidates:
         st.info("No variant could be scored; the table says why for each one.")
@@ -120,18 +121,6 @@ def show_triage(run: VariantRun) -> int | None:
         key=state.VARIANT_PICK,
         on_change=lambda: st.session_state.pop(state.VARIANT_WHAT_IF, None),
     )
-
-
-def _annotated_vcf(run: VariantRun) -> bytes | None:
-    """The annotated sites-only VCF, when the output module is available."""
-    try:
-        from genodash.variants import output
-    except ImportError:
-        return None
-    writer = getattr(output, "page_vcf", None)
-    if writer is None:
-        return None
-    return writer(run.rows, run.model_name).encode()
 
 
 def _score_what_if(loaded: LoadedModel, run: VariantRun, row: TriageRow, position: int, base: str) -> None:
@@ -425,4 +414,4 @@ def run_variants(
             rows, loaded, genome, genes=genes, scorer=scorer, distance=distance, mask=mask, progress=progress
         )
     table = triage_table(rows, card.tasks, spliceai)
-    return VariantRun(card.name, reference, rows, table, genes, distance, mask)
+    return VariantRun(card.name, card, reference, rows, table, genes, distance, mask)

@@ -8,6 +8,7 @@ all rows, with the reason for every entry that was not scored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from genodash.genome import Genome
-from genodash.models import LoadedModel
+from genodash.models import LoadedModel, ModelCard
 from genodash.spliceai.scoring import VariantScores
 from genodash.variants.checking import CheckedVariant, check_variant
 from genodash.variants.record import REASONS, Rejection, Variant
@@ -133,10 +134,13 @@ def score_rows(
 
 
 def _status(row: TriageRow) -> tuple[str, str, str]:
+    from genodash.variants.output import splice_reason
+
     if row.rejection is not None:
         return "not scored", row.rejection.reason, row.rejection.detail
     if row.splice is not None and not row.splice.scores:
-        return "not scored", "outside_genes", "; ".join(row.splice.messages)
+        message = "; ".join(row.splice.messages)
+        return "not scored", splice_reason(message), message
     return "scored", "", "; ".join(row.splice.messages) if row.splice is not None else ""
 
 
@@ -201,4 +205,39 @@ def reason_counts(rows: Sequence[TriageRow]) -> dict[str, int]:
 
 def reason_text(reason: str) -> str:
     """Plain words for a reason code."""
-    return REASONS.get(reason, "outside every annotated gene" if reason == "outside_genes" else reason)
+    from genodash.variants.output import SPLICEAI_REASONS
+
+    return REASONS.get(reason) or SPLICEAI_REASONS.get(reason, reason)
+
+
+def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
+    """A sites-only VCF of every row that names a variant, annotated as ``genodash score`` does.
+
+    Scored zoo-model rows get ``GENODASH=TASK|REF|ALT|DELTA``, SpliceAI rows the official
+    ``SpliceAI=`` value, and rows not scored ``GENODASH_FILTER=<reason>``. Entries that
+    could not be read as a variant at all are left out (the TSV keeps them).
+
+    Returns
+    -------
+    str
+        The VCF text.
+    """
+    from genodash.variants import output
+
+    spliceai = is_spliceai(card)
+    meta = [f"##source=genodash (model {card.name} {card.version})"]
+    header = output.splice_vcf_header(meta) if spliceai else output.score_vcf_header(meta, card)
+    lines = list(header)
+    for row in rows:
+        if not isinstance(row.entry, Variant):
+            continue
+        v = row.entry
+        vid = re.sub(r"[\s;]+", "_", v.id.strip()) or "."
+        site = [v.chrom, str(v.pos), vid, v.ref, v.alt, ".", ".", "."]
+        if row.rejection is not None:
+            lines.append(output.rejected_vcf_line(site, row.rejection.reason))
+        elif row.splice is not None:
+            lines.append(output.splice_vcf_line(site, v, row.splice))
+        else:
+            lines.append(output.score_vcf_line(site, row.score))
+    return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ beyond the ALT length are deleted. Columns present in only one window are gaps
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,25 +35,45 @@ class AlleleWindows:
     checked : CheckedVariant
     ref_seq, alt_seq : str
         Both ``length`` long.
-    ref_keys, alt_keys : tuple of (int, int)
-        One alignment key per column (see the module docstring).
     window_start : int
         0-based reference position of column 0.
     ref_columns, alt_columns : tuple of int
         ``(start, end)`` columns of the REF / ALT allele in each window.
     padded : int
         ``N`` columns added beyond contig ends (REF window).
+
+    Notes
+    -----
+    ``ref_keys`` and ``alt_keys`` (one alignment key per column, see the module
+    docstring) are computed when first asked for, so scoring many variants does not
+    build them.
     """
 
     checked: CheckedVariant
     ref_seq: str
     alt_seq: str
-    ref_keys: tuple[Key, ...]
-    alt_keys: tuple[Key, ...]
     window_start: int
     ref_columns: tuple[int, int]
     alt_columns: tuple[int, int]
     padded: int
+
+    @cached_property
+    def ref_keys(self) -> tuple[Key, ...]:
+        """Alignment key of each REF column."""
+        return tuple((self.window_start + j, 0) for j in range(len(self.ref_seq)))
+
+    @cached_property
+    def alt_keys(self) -> tuple[Key, ...]:
+        """Alignment key of each ALT column."""
+        v = self.checked.variant
+        length, left = len(self.ref_seq), self.ref_columns[0]
+        right_len = max(length - left - len(v.alt), 0)
+        keys = (
+            [(self.window_start + j, 0) for j in range(left)]
+            + allele_keys(v.start, v.ref, v.alt)
+            + [(v.end + j, 0) for j in range(right_len)]
+        )
+        return tuple(keys[:length])
 
 
 def fetch_padded(genome: Genome, contig: str, start: int, end: int) -> tuple[str, int]:
@@ -102,18 +123,10 @@ def build_windows(checked: CheckedVariant, genome: Genome, length: int) -> Allel
     right_len = max(length - left - len(v.alt), 0)
     right, _ = fetch_padded(genome, checked.contig, v.end, v.end + right_len)
     alt_seq = (ref_seq[:left] + v.alt + right)[:length]
-    ref_keys = tuple((window_start + j, 0) for j in range(length))
-    alt_keys = (
-        [(window_start + j, 0) for j in range(left)]
-        + allele_keys(v.start, v.ref, v.alt)
-        + [(v.end + j, 0) for j in range(right_len)]
-    )[:length]
     return AlleleWindows(
         checked,
         ref_seq,
         alt_seq,
-        ref_keys,
-        tuple(alt_keys),
         window_start,
         (left, left + len(v.ref)),
         (left, min(left + len(v.alt), length)),
