@@ -86,7 +86,7 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
         )
     )
     fig.update_layout(
-        title=title, height=230, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position", xaxis_tickformat="d",
-        yaxis=dict(autorange="reversed"),
+        title=title, height=230, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position",
+        xaxis_tickformat="d", yaxis=dict(autorange="reversed"),
     )  # fmt: skip
     return fig
