@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -211,9 +212,17 @@ def test_variant_demo_in_a_real_browser(server, browser):
     assert page.get_by_text("REF logo around U01317.1:62279 G>A (variant shaded)", exact=True).count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "variant.png"), full_page=True)
-    # what-if: score another substitution from the heatmap's controls
-    page.get_by_role("button", name="Score this substitution").click()
-    page.get_by_text("What-if:").first.wait_for(timeout=60_000)
+    # what-if: click a cell of the ISM heatmap (21 positions 62269-62289, rows A C G T): row T
+    plot = page.locator(".js-plotly-plot").nth(1)
+    plot.scroll_into_view_if_needed()
+    box = plot.locator(".nsewdrag").first.bounding_box()
+    x, y = box["x"] + box["width"] * (2.5 / 21), box["y"] + box["height"] * (3.5 / 4)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    page.get_by_text("a substitution near U01317.1:62279 G>A").wait_for(timeout=60_000)
+    wait_idle(page, timeout=120_000)
+    assert re.fullmatch(r"U01317\.1:6227\d [ACG]>T", page.locator("h3").nth(2).inner_text().strip())
     wait_idle(page, timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()

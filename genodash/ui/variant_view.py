@@ -20,6 +20,7 @@ from genodash.ui.progress import progress_bar
 from genodash.ui.variant_inputs import ReferenceChoice
 from genodash.variants.checking import check_variant
 from genodash.variants.figures import (
+    clickable,
     prediction_bars,
     prediction_table,
     profile_overlay,
@@ -358,6 +359,7 @@ def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: Var
     first = saliency.ism_first_position
     width = saliency.ism.shape[1]
     fig = ism_heatmap(saliency.ism, saliency.ism_sequence, first, title="ISM: effect of every substitution")
+    fig = clickable(fig, first, saliency.ism_sequence)
     event = st.plotly_chart(
         fig, on_select="rerun", selection_mode="points", key=f"ism_{run.run_id}_{row.label}"
     )

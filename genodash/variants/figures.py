@@ -166,3 +166,25 @@ def splice_tracks_figure(tracks: SpliceTracks, variant: Variant) -> go.Figure:
         title=f"{tracks.gene}: SpliceAI around {variant.label}",
     )
     return fig
+
+
+def clickable(fig: go.Figure, first_position: int, sequence: str) -> go.Figure:
+    """Add an invisible point at the centre of every ISM heatmap cell, so a click selects it.
+
+    Plotly heatmaps do not report clicks as selections; a transparent scatter layer
+    (one square marker per cell, same hover text) does, with the cell's position as
+    ``x`` and the new base as ``y``.
+    """
+    width = len(sequence)
+    xs = [first_position + j for _ in "ACGT" for j in range(width)]
+    ys = [b for b in "ACGT" for _ in range(width)]
+    text = [f"{x} {sequence[x - first_position]}>{y}" for x, y in zip(xs, ys, strict=True)]
+    fig.add_trace(
+        go.Scatter(
+            x=xs, y=ys, mode="markers", text=text, showlegend=False, name="substitution",
+            marker=dict(symbol="square", size=14, opacity=0),
+            hovertemplate="%{text}: click to score<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return fig
