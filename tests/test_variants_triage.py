@@ -5,6 +5,7 @@ from genodash.variants import parse_text
 from genodash.variants.triage import check_entries, reason_counts, score_rows, triage_table, triage_vcf
 
 from .conftest import DATA
+from .test_variants import profile_model  # noqa: F401, F811 (fixture)
 
 TEXT = "U01317.1:62279 G>A  # IVS1-1 my note\nchr2:5 A>G\nU01317.1:10 A>C\nnot a variant\n"
 
@@ -26,3 +27,44 @@ def test_table_and_vcf_name_every_entry_and_reason(oct4_mafk):
     assert first[7].startswith("GENODASH=Oct4|")
     assert vcf[-2].endswith("GENODASH_FILTER=unknown_contig")
     assert vcf[-1].endswith("GENODASH_FILTER=ref_mismatch")  # the unreadable line has no VCF record
+
+
+def test_profile_model_overlay_saliency_and_table(profile_model):  # noqa: F811
+    from genodash.variants.figures import profile_overlay
+    from genodash.variants.saliency import explain_variant
+
+    with Genome(DATA / "hbb_locus" / "U01317.1.fa") as genome:
+        rows = check_entries(parse_text("U01317.1:62205 GA>G\nU01317.1:62206 A>T"), genome, 120)
+        rows = score_rows(rows, profile_model, genome)
+    deletion = rows[0].score
+    table = triage_table(rows, profile_model.card.tasks, spliceai=False)
+    assert table["max |delta|"][0] == max(abs(deletion.summary))
+    fig = profile_overlay(deletion, 0)
+    names = [trace.name for trace in fig.data]
+    assert names == ["REF", "ALT", "ALT - REF"]
+    # the deleted base is a gap (NaN) in the ALT track, present in REF
+    labels = deletion.output_alignment.labels
+    gap = labels.index("62206")
+    assert fig.data[1].y[gap] != fig.data[1].y[gap]  # NaN
+    assert fig.data[0].y[gap] == fig.data[0].y[gap]
+    saliency = explain_variant(profile_model, deletion.windows, method="saliency", target="minus", flank=5)
+    assert saliency.ref.shape == saliency.alt.shape == (4, len(saliency.alignment.keys))
+    assert saliency.output_window is not None and saliency.ism.shape == (4, 22)
+
+
+def test_server_genomes_are_offered_and_left_untouched(app_test, monkeypatch, tmp_path):
+    import shutil
+
+    folder = tmp_path / "genomes"
+    folder.mkdir()
+    shutil.copy(DATA / "hbb_locus" / "U01317.1.fa", folder / "hbb.fa")
+    monkeypatch.setenv("GENODASH_GENOMES_DIR", str(folder))
+    at = app_test()
+    at.run()
+    at.switch_page("pages/variant.py").run()
+    at.selectbox(key="variant_reference").set_value("Server: hbb.fa").run()
+    at.text_area(key="variant_text").set_value("U01317.1:62279 G>A").run()
+    next(b for b in at.button if b.label == "Run").click().run()
+    assert not at.exception and not at.error
+    assert list(at.dataframe[0].value["status"]) == ["scored"]
+    assert sorted(p.name for p in folder.iterdir()) == ["hbb.fa"]
