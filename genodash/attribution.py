@@ -31,6 +31,7 @@ from captum.attr import DeepLift, IntegratedGradients, Occlusion, Saliency
 from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
 from torch import nn
 
+from genodash.attribution_split import FirstLayerSplit, deeplift_supported, first_layer_split
 from genodash.errors import check
 from genodash.predict import Progress
 from genodash.sequence import decode_one_hot, one_hot_encode
@@ -131,34 +132,77 @@ def _hypothetical(M: torch.Tensor, refs: torch.Tensor, correct: bool) -> torch.T
 
 
 def _forward(wrapper: nn.Module, X: torch.Tensor) -> torch.Tensor:
-    with torch.no_grad():
+    with torch.inference_mode():
         return wrapper(X)[:, 0]
 
 
-# --- multiplier methods: each returns multipliers (N, B, 4, L) for inputs and references ---
+@dataclass(frozen=True)
+class _Multipliers:
+    """What a multiplier method returns.
+
+    Attributes
+    ----------
+    M : torch.Tensor
+        ``(N, B, 4, L)`` multipliers.
+    refs : torch.Tensor
+        ``(N, B, 4, L)``: the references they go with.
+    f_x, f_refs : torch.Tensor or None
+        ``(N,)`` and ``(N, B)`` explained values of inputs and references, when the
+        method computed them anyway (the completeness check reuses them).
+    """
+
+    M: torch.Tensor
+    refs: torch.Tensor
+    f_x: torch.Tensor | None = None
+    f_refs: torch.Tensor | None = None
+
+
+def _split(options: dict) -> FirstLayerSplit | None:
+    """The model's first-layer split, when the fast exact path is on and possible."""
+    return options.get("_split")
+
+
+# --- multiplier methods: (wrapper, X, refs, options) -> _Multipliers, with X (N, 4, L) and
+# refs (N, B, 4, L). With a first-layer split (attribution_split.py) they skip the first
+# layer's per-step work; otherwise Captum computes them.
 
 
 def _saliency_multipliers(wrapper, X, refs, options):
-    grads = Saliency(wrapper).attribute(X, target=0, abs=False)
-    return grads[:, None]
+    split = _split(options)
+    if split is not None:
+        grads = split.gradients(X)
+    else:
+        grads = Saliency(wrapper).attribute(X, target=0, abs=False)
+    return _Multipliers(grads[:, None], refs)
 
 
 def _ig_multipliers(wrapper, X, refs, options):
     N, B = refs.shape[:2]
+    n_steps = options.get("n_steps", 50)
+    split = _split(options)
+    if split is not None:
+        M, f_x, f_refs = split.integrated_gradients(
+            X, refs, n_steps, rows_per_call=options.get("internal_batch_size", 25)
+        )
+        return _Multipliers(M, refs, f_x, f_refs)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
     ig = IntegratedGradients(wrapper, multiply_by_inputs=False)
     M = ig.attribute(
         inputs,
         baselines=refs.reshape(N * B, *X.shape[1:]),
         target=0,
-        n_steps=options.get("n_steps", 50),
+        n_steps=n_steps,
         internal_batch_size=options.get("internal_batch_size", 32),  # small batches ran fastest on CPU
     )
-    return M.reshape(N, B, *X.shape[1:])
+    return _Multipliers(M.reshape(N, B, *X.shape[1:]), refs)
 
 
 def _deeplift_multipliers(wrapper, X, refs, options):
     N, B = refs.shape[:2]
+    split = _split(options)
+    if split is not None and deeplift_supported(split):
+        M, f_x, f_refs = split.deeplift(X, refs, pairs_per_call=options.get("pairs_per_call", 40))
+        return _Multipliers(M, refs, f_x, f_refs)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
     # DeepLift adds hooks to the modules: work on a private copy, so a model shared
     # between sessions is never modified and concurrent calls are safe.
@@ -172,7 +216,7 @@ def _deeplift_multipliers(wrapper, X, refs, options):
             for i in range(0, N * B, chunk)
         ]
     )
-    return M.reshape(N, B, *X.shape[1:])
+    return _Multipliers(M.reshape(N, B, *X.shape[1:]), refs)
 
 
 def _gradient_shap_multipliers(wrapper, X, refs, options):
@@ -182,10 +226,14 @@ def _gradient_shap_multipliers(wrapper, X, refs, options):
     generator = torch.Generator().manual_seed(options.get("seed", 0))
     pick = torch.randint(0, B, (N, samples), generator=generator)
     chosen = refs[torch.arange(N)[:, None], pick]  # (N, S, 4, L)
-    alpha = torch.rand(N, samples, 1, 1, generator=generator)
-    points = chosen + alpha * (X[:, None] - chosen)
-    grads = Saliency(wrapper).attribute(points.reshape(N * samples, *X.shape[1:]), target=0, abs=False)
-    return grads.reshape(N, samples, *X.shape[1:]), chosen
+    alpha = torch.rand(N, samples, 1, 1, generator=generator).to(X.device)
+    points = (chosen + alpha * (X[:, None] - chosen)).reshape(N * samples, *X.shape[1:])
+    split = _split(options)
+    if split is not None:
+        grads = split.gradients(points)
+    else:
+        grads = Saliency(wrapper).attribute(points, target=0, abs=False)
+    return _Multipliers(grads.reshape(N, samples, *X.shape[1:]), chosen)
 
 
 @dataclass(frozen=True)
@@ -196,7 +244,7 @@ class Method:
     ----------
     name : str
     multipliers : callable or None
-        ``(wrapper, X, refs, options) -> (N, B, 4, L)`` (or ``(M, refs)``).
+        ``(wrapper, X, refs, options) -> _Multipliers``.
     uses_references : bool
         Whether the method uses the chosen baseline.
     complete : bool
@@ -298,9 +346,12 @@ def explain(
     progress : callable, optional
         ``progress(done, total)`` in sequences.
     **options
-        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 32), ``n_samples``
-        (GradientShap, 20), ``occlusion_width`` (1), ``pairs_per_call`` (DeepLIFT, 10),
-        ISM ``batch_size`` as ``ism_batch_size``.
+        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 32; 25 path points per
+        pass on the fast path), ``n_samples`` (GradientShap, 20), ``occlusion_width``
+        (1), ``pairs_per_call`` (DeepLIFT, 10; 40 on the fast path),
+        ISM ``batch_size`` as ``ism_batch_size``; ``fast`` (True): use the exact
+        first-layer shortcuts of :mod:`genodash.attribution_split` when the model allows
+        them (same results to float32 rounding), ``False`` for Captum throughout.
 
     Returns
     -------
@@ -333,6 +384,7 @@ def explain(
                 "DeepLIFT has no rule for these layers, so Captum silently passes the plain "
                 "gradient through them: " + ", ".join(bad) + ". Treat DeepLIFT here with caution."
             )
+    split = first_layer_split(wrapper) if options.pop("fast", True) else None
     kind = baseline if spec.uses_references else "zeros"
     count = 1 if method == "deeplift" else n_baselines
     hyps, gaps, changes = [], [], []
@@ -344,14 +396,18 @@ def explain(
             hyps.append(values)
         else:
             refs = make_references(xb.cpu(), kind, count, seed + start).to(device)
-            out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, **options})
-            M, refs = out if isinstance(out, tuple) else (out, refs)
-            hyps.append(_hypothetical(M.detach(), refs, gradient_correction).cpu())
+            out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, "_split": split, **options})
+            M, refs = out.M.detach(), out.refs
+            hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
             if spec.complete:
                 B = refs.shape[1]
-                flat_refs = refs.reshape(-1, *xb.shape[1:])
                 attr_sum = ((xb[:, None] - refs) * M).sum(dim=(2, 3))  # (N, B)
-                diff = _forward(wrapper, xb)[:, None] - _forward(wrapper, flat_refs).reshape(-1, B)
+                f_x = out.f_x if out.f_x is not None else _forward(wrapper, xb)
+                if out.f_refs is not None:
+                    f_refs = out.f_refs
+                else:
+                    f_refs = _forward(wrapper, refs.reshape(-1, *xb.shape[1:])).reshape(-1, B)
+                diff = f_x[:, None] - f_refs
                 gaps.append((attr_sum - diff).abs().amax(dim=1).detach().cpu())
                 changes.append(diff.mean(dim=1).detach().cpu())
         if progress is not None:

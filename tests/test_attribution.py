@@ -166,3 +166,99 @@ def test_references():
     assert torch.equal(shuffled.sum(dim=(2, 3)), torch.full((2, 3), 12.0))
     with pytest.raises(InputError, match="baseline 'noise' is unknown"):
         make_references(X, "noise", 1, 0)
+
+
+# --- the exact first-layer shortcuts (attribution_split.py) against Captum ---
+
+
+def _random_one_hot(n, length, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return nn.functional.one_hot(torch.randint(0, 4, (n, length), generator=g), 4).permute(0, 2, 1).float()
+
+
+def _frozen(model):
+    torch.manual_seed(0)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm1d):
+            module.running_mean.normal_(0, 0.2)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.normal_(0, 0.1)
+    return model.eval()
+
+
+def _split_models():
+    from genodash.architectures import Basset, ConvPoolCNN, DeepSEA, DeepSTARR, KooCNN
+
+    return {
+        "basset": (Basset(3, input_length=150, filters=(16, 12, 8), hidden=16), 150),
+        "deepstarr": (DeepSTARR(2, input_length=120, filters=(16, 8, 8, 8), hidden=16), 120),
+        "deepsea": (DeepSEA(2, input_length=120, filters=(8, 8, 8), kernel_size=5, hidden=8), 120),
+        "koo_exp": (KooCNN(2, input_length=200), 200),  # Exp: DeepLIFT stays on Captum
+        "conv_pool": (ConvPoolCNN(2, filters=8, filters2=8, hidden=8), 120),  # function head
+        "no_split": (SmallCNN(), 30),  # no ism_split: Captum throughout
+    }
+
+
+# names only: building the models at collection would move the global RNG under other test modules
+@pytest.mark.parametrize("name", ["basset", "deepstarr", "deepsea", "koo_exp", "conv_pool", "no_split"])
+@pytest.mark.parametrize(
+    "method", ["saliency", "integrated_gradients", "deeplift", "deep_lift_shap", "gradient_shap"]
+)
+def test_fast_path_equals_captum(name, method):
+    model, length = _split_models()[name]
+    model = _frozen(model)
+    X = _random_one_hot(3, length, seed=1)
+    X[0, :, 5] = 0  # an N
+    before_X, before_state = X.clone(), {k: v.clone() for k, v in model.state_dict().items()}
+    for baseline in ("zeros", "dinuc_shuffle"):
+        for correction in (False, True):
+            kw = dict(
+                method=method, target=1, baseline=baseline, n_baselines=3, n_steps=10, n_samples=4,
+                gradient_correction=correction,
+                # Captum's DeepLIFT groups rows per call; compare with one sequence per call
+                pairs_per_call=1 if method == "deeplift" else 3,
+            )  # fmt: skip
+            fast, slow = explain(model, X, **kw), explain(model, X, fast=False, **kw)
+            for kind in ("hypothetical", "projected"):
+                a, b = getattr(fast, kind), getattr(slow, kind)
+                assert a.device.type == "cpu" and a.shape == X.shape
+                scale = b.abs().max()
+                torch.testing.assert_close(a / scale, b / scale, rtol=0, atol=1e-5)
+            if slow.completeness_gap is not None:
+                torch.testing.assert_close(fast.output_change, slow.output_change, rtol=1e-5, atol=1e-5)
+                torch.testing.assert_close(fast.completeness_gap, slow.completeness_gap, rtol=1e-3, atol=1e-4)
+    assert torch.equal(X, before_X)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before_state[key])
+    assert all(not m._forward_hooks and not m._backward_hooks for m in model.modules())
+
+
+def test_split_is_found_only_where_it_applies():
+    from genodash.architectures import Basset, KooCNN
+    from genodash.attribution_split import deeplift_supported, first_layer_split
+    from genodash.targets import TargetOutput
+
+    basset = first_layer_split(TargetOutput(_frozen(Basset(2, input_length=60, filters=(4, 4, 4))), 0))
+    assert basset is not None and deeplift_supported(basset)
+    koo = first_layer_split(TargetOutput(_frozen(KooCNN(2, input_length=200)), 0))
+    assert koo is not None and not deeplift_supported(koo)
+    assert first_layer_split(TargetOutput(SmallCNN().eval(), 0)) is None
+    assert first_layer_split(TargetOutput(Basset(2, input_length=60, filters=(4, 4, 4)).train(), 0)) is None
+
+
+def test_concurrent_fast_path_on_one_shared_model():
+    from genodash.architectures import Basset
+
+    model = _frozen(Basset(2, input_length=80, filters=(8, 6, 4), hidden=8))
+    X = _random_one_hot(2, 80)
+    for method in ("integrated_gradients", "deep_lift_shap"):
+        expected = attribute(model, X, method=method, n_baselines=3, n_steps=8)
+        with ThreadPoolExecutor(4) as pool:
+            results = list(
+                pool.map(
+                    lambda _, m=method: attribute(model, X, method=m, n_baselines=3, n_steps=8), range(8)
+                )
+            )
+        for result in results:
+            torch.testing.assert_close(result, expected)

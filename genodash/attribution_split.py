@@ -1,0 +1,442 @@
+"""Exact shortcuts for gradient attributions of models that begin with a convolution.
+
+The first layer of the CNNs in :mod:`genodash.architectures` is a convolution of the
+one-hot input (with its batch norm folded in, still linear), ``z = W * x + b``. That
+makes three things cheaper, with the same results up to float32 rounding:
+
+- Along an integrated-gradients path ``x_a = r + a (x - r)`` the first layer's output
+  is ``z_a = (W * r + b) + a W * (x - r)``: two convolutions per reference instead of
+  one per step.
+- The input gradient is linear in the first layer's output gradient ``g``:
+  ``sum_a w_a W^T g_a = W^T (sum_a w_a g_a)``, so the backward stops at ``z`` and the
+  transposed convolution runs once per sequence and reference.
+- DeepLIFT's rescale rule on a linear layer is plain linear propagation, so the same
+  holds for its multipliers. The rules for the other layers are applied here exactly as
+  Captum applies them (see :class:`_DeepLift`), but the input's activations are
+  computed once per sequence instead of once per reference, and only the input half
+  is propagated back (Captum also back-propagates the reference half, which carries the
+  same multipliers).
+
+Where the local layers allow it, a ``ReLU`` followed by a ``MaxPool1d`` is computed as
+pool then ReLU for gradients (the same values and the same gradients, on a third of
+the data). An architecture opts in through the ``ism_split()`` it provides for fast
+ISM (:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
+registers hooks or changes the model: folded layers are private copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from genodash.ism import _fold_batchnorm
+from genodash.targets import TargetOutput
+
+#: DeepLIFT's threshold on ``|x - r|`` below which the plain gradient is used (Captum's).
+DEEPLIFT_EPS = 1e-10
+#: Element-wise non-linearities with a DeepLIFT rescale rule in Captum.
+_RESCALE = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus)
+#: Layers that are linear in eval mode (DeepLIFT propagates them as plain gradients).
+_LINEAR = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.Flatten, nn.Dropout, nn.Identity)
+
+
+def _flatten(modules: list[nn.Module]) -> list[nn.Module]:
+    out: list[nn.Module] = []
+    for module in modules:
+        if isinstance(module, nn.Sequential):
+            out += _flatten(list(module))
+        else:
+            out.append(module)
+    return out
+
+
+def _swap_relu_pool(layers: list[nn.Module]) -> list[nn.Module]:
+    """``ReLU, MaxPool1d`` -> ``MaxPool1d, ReLU``: same values and gradients, less data.
+
+    ``max(relu(z)) = relu(max(z))``; the pool's first maximum is the same element
+    whenever it is positive, and the gradient is zero otherwise in both orders.
+    """
+    out = list(layers)
+    for i in range(len(out) - 1):
+        if type(out[i]) is nn.ReLU and type(out[i + 1]) is nn.MaxPool1d:
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return out
+
+
+class FirstLayerSplit:
+    """A wrapped model seen as ``select(rest(W * x + b))``.
+
+    Parameters
+    ----------
+    wrapper : TargetOutput
+        The model and the output to explain.
+    first : torch.nn.Conv1d
+        The first convolution, batch norm folded in (a private copy).
+    rest : list of torch.nn.Module
+        The local layers after it, batch norms folded (eval mode).
+    head : callable
+        The rest of the model, from the last local layer's output to ``(N, T)`` or
+        ``(N, T, L_out)``.
+    """
+
+    def __init__(self, wrapper: TargetOutput, first: nn.Conv1d, rest: list[nn.Module], head: Callable):
+        self.wrapper, self.first, self.rest, self.head = wrapper, first, rest, head
+        self.weight = first.weight.detach()
+        self.bias = first.bias.detach() if first.bias is not None else None
+        self.padding, self.dilation = first.padding[0], first.dilation[0]
+        self.grad_rest = _swap_relu_pool(rest)
+
+    # --- the pieces ---
+
+    def conv(self, x: torch.Tensor, bias: bool = True) -> torch.Tensor:
+        """``(R, 4, L)`` -> first-layer output ``(R, C, L1)``."""
+        b = self.bias if bias else None
+        return nn.functional.conv1d(x, self.weight, b, padding=self.padding, dilation=self.dilation)
+
+    def conv_transpose(self, g: torch.Tensor) -> torch.Tensor:
+        """First-layer output gradient ``(R, C, L1)`` -> input gradient ``(R, 4, L)``."""
+        return nn.functional.conv_transpose1d(g, self.weight, padding=self.padding, dilation=self.dilation)
+
+    def output(self, z: torch.Tensor, for_gradient: bool = False) -> torch.Tensor:
+        """First-layer output ``(R, C, L1)`` -> explained value ``(R,)``."""
+        for layer in self.grad_rest if for_gradient else self.rest:
+            z = layer(z)
+        return self.wrapper.select(self.head(z))[:, 0]
+
+    def _grad(self, z: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        """Gradient of the explained value at first-layer outputs ``(R, C, L1)``, times ``weights``."""
+        with torch.enable_grad():
+            z = z.detach().requires_grad_(True)
+            out = self.output(z, for_gradient=True)
+            seed = torch.ones_like(out) if weights is None else weights.to(out.dtype)
+            (grad,) = torch.autograd.grad(out, z, seed)
+        return grad
+
+    def _accumulate(self, z: torch.Tensor, weights: torch.Tensor, total: torch.Tensor) -> None:
+        """Add ``sum_r weights[r] * dF/dz[r]`` to ``total`` ``(C, L1)``; ``z`` is ``(R, C, L1)``.
+
+        When the first layer after ``z`` is a non-overlapping max pool (after the
+        ReLU/pool swap), its backward is a scatter-add straight into ``total``, without
+        a full-size gradient per row.
+        """
+        pool = self.grad_rest[0] if self.grad_rest else None
+        if not (type(pool) is nn.MaxPool1d and _simple_pool(pool)):
+            total += (self._grad(z, weights)).sum(dim=0)
+            return
+        k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
+        with torch.no_grad():
+            pooled = nn.functional.max_pool1d(z, k)  # without indices: much faster on CPU
+            Lp = pooled.shape[-1]
+            windows = z[..., : Lp * k].reshape(*z.shape[:-1], Lp, k)
+            first = torch.full(pooled.shape, k - 1, dtype=torch.uint8, device=z.device)
+            for j in range(k - 2, -1, -1):  # the first maximum of each window, as max_pool1d
+                first.masked_fill_(windows[..., j] == pooled, j)
+        with torch.enable_grad():
+            leaf = pooled.requires_grad_(True)
+            h = leaf
+            for layer in self.grad_rest[1:]:
+                h = layer(h)
+            out = self.wrapper.select(self.head(h))[:, 0]
+            (grad,) = torch.autograd.grad(out, leaf, weights.to(out.dtype))
+        with torch.no_grad():
+            for j in range(k):
+                total[:, j : Lp * k : k] += torch.where(first == j, grad, 0.0).sum(dim=0)
+
+    # --- methods ---
+
+    def gradients(self, points: torch.Tensor, rows_per_call: int = 64) -> torch.Tensor:
+        """Input gradients ``(R, 4, L)`` of the explained value at ``points`` ``(R, 4, L)``."""
+        out = []
+        for i in range(0, points.shape[0], rows_per_call):
+            with torch.no_grad():
+                z = self.conv(points[i : i + rows_per_call])
+            out.append(self.conv_transpose(self._grad(z)))
+        return torch.cat(out)
+
+    def integrated_gradients(
+        self,
+        X: torch.Tensor,
+        refs: torch.Tensor,
+        n_steps: int,
+        rows_per_call: int = 25,
+        method: str = "gausslegendre",
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Integrated-gradient multipliers, as Captum's ``multiply_by_inputs=False``.
+
+        Parameters
+        ----------
+        X : torch.Tensor
+            ``(N, 4, L)``.
+        refs : torch.Tensor
+            ``(N, B, 4, L)`` references.
+        n_steps : int
+        rows_per_call : int
+            Path points per backward pass (steps of one sequence and reference).
+        method : str
+            Captum's approximation method.
+
+        Returns
+        -------
+        M : torch.Tensor
+            ``(N, B, 4, L)``: ``sum_s w_s grad f(r + a_s (x - r))``.
+        f_x : torch.Tensor
+            ``(N,)`` explained value of each input.
+        f_refs : torch.Tensor
+            ``(N, B)`` explained value of each reference.
+        """
+        from captum.attr._utils.approximation_methods import approximation_parameters
+
+        step_func, alpha_func = approximation_parameters(method)
+        dev = X.device
+        weights = torch.tensor(step_func(n_steps), dtype=torch.float32, device=dev)
+        alphas = torch.tensor(alpha_func(n_steps), dtype=torch.float32, device=dev)
+        N, B = refs.shape[:2]
+        flat_refs = refs.reshape(N * B, *X.shape[1:])
+        with torch.no_grad():
+            base = self.conv(flat_refs)  # (P, C, L1)
+            delta = self.conv(X.repeat_interleave(B, dim=0) - flat_refs, bias=False)
+            f_refs = self.output(base).reshape(N, B)
+            f_x = self.output(self.conv(X))
+        total = torch.zeros_like(base)  # (P, C, L1): sum_s w_s dF/dz at each step
+        for p in range(N * B):
+            for s0 in range(0, n_steps, rows_per_call):
+                s1 = min(s0 + rows_per_call, n_steps)
+                with torch.no_grad():
+                    z = torch.addcmul(base[p : p + 1], alphas[s0:s1, None, None], delta[p : p + 1])
+                self._accumulate(z, weights[s0:s1], total[p])
+        M = self.conv_transpose(total)
+        return M.reshape(N, B, *X.shape[1:]), f_x, f_refs
+
+    def deeplift(
+        self, X: torch.Tensor, refs: torch.Tensor, pairs_per_call: int = 40
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """DeepLIFT multipliers, as Captum's ``DeepLift(multiply_by_inputs=False)``.
+
+        Each sequence with its ``B`` references is one Captum call
+        (``DeepLiftShap``'s grouping).
+
+        Parameters
+        ----------
+        X : torch.Tensor
+            ``(N, 4, L)``.
+        refs : torch.Tensor
+            ``(N, B, 4, L)``.
+        pairs_per_call : int
+            Roughly how many (sequence, reference) pairs are processed together; whole
+            sequences at a time.
+
+        Returns
+        -------
+        M : torch.Tensor
+            ``(N, B, 4, L)`` multipliers.
+        f_x, f_refs : torch.Tensor
+            ``(N,)`` and ``(N, B)`` explained values.
+        """
+        N, B = refs.shape[:2]
+        per_call = max(1, pairs_per_call // B)
+        engine = _DeepLift(self)
+        Ms, fxs, frs = [], [], []
+        for i in range(0, N, per_call):
+            M, fx, fr = engine.run(X[i : i + per_call], refs[i : i + per_call])
+            Ms.append(M)
+            fxs.append(fx)
+            frs.append(fr)
+        return torch.cat(Ms), torch.cat(fxs), torch.cat(frs)
+
+
+class _DeepLift:
+    """Captum's DeepLIFT (``captum.attr._core.deep_lift``) as it actually computes, without hooks.
+
+    Captum runs inputs and references as one batch ``[x; r]`` and back-propagates
+    both halves; the input half's multipliers never depend on the reference half for
+    the layer patterns accepted by :func:`deeplift_supported`, so only that half is
+    propagated here. With ``d = in_x - in_r`` at a layer's input:
+
+    - element-wise non-linearity (rescale rule): ``g * (out_x - out_r) / d``, or its
+      plain gradient where ``|d| < eps``;
+    - a non-linearity followed directly by a max pool: Captum's hook on the shared
+      tensor stores the pool's *plain* gradient (unpooled at each row's own argmax)
+      before the pool's rule replaces it, so the rescale rule above uses that plain
+      gradient; the pool's rule only reaches the ``|d| < eps`` positions, where it is
+      the plain pool gradient of the call's first row (``grad_input[0]``): here the
+      first reference's row of the same sequence, Captum's ``DeepLiftShap`` grouping;
+    - linear layers: the plain gradient.
+
+    Completeness can fail with max pools because of this (as with Captum).
+    """
+
+    def __init__(self, split: FirstLayerSplit) -> None:
+        self.split = split
+        self.layers = list(split.rest) + _flatten(list(split.head))
+
+    def run(self, X: torch.Tensor, refs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(n, 4, L)`` inputs, ``(n, B, 4, L)`` references -> multipliers, f_x, f_refs."""
+        n, B = refs.shape[:2]
+        split = self.split
+        saved: list[tuple] = []
+        with torch.no_grad():
+            h = split.conv(torch.cat([X, refs.reshape(n * B, *X.shape[1:])]))
+            for layer in self.layers:
+                if isinstance(layer, nn.MaxPool1d):
+                    out, idx = nn.functional.max_pool1d(
+                        h, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
+                        ceil_mode=layer.ceil_mode, return_indices=True,
+                    )  # fmt: skip
+                    saved.append((h.shape, None, idx[:n]))  # only the inputs' argmax is needed
+                elif type(layer) in _RESCALE:
+                    out = layer(h)
+                    saved.append((h, out, None))
+                else:
+                    out = layer(h)
+                    saved.append((h.shape, None, None))
+                h = out
+            values = split.wrapper.select(h)[:, 0]
+            f_x, f_refs = values[:n], values[n:].reshape(n, B)
+            # gradient of the explained value with respect to the model's outputs
+            with torch.enable_grad():
+                leaf = torch.zeros((1, *h.shape[1:]), dtype=h.dtype, device=h.device, requires_grad=True)
+                (top,) = torch.autograd.grad(split.wrapper.select(leaf)[:, 0].sum(), leaf)
+            g = top.expand(n * B, *h.shape[1:])
+            pooled = None  # the plain gradient a pool hands to the rescale layer before it
+            for layer, (inp, out, idx) in zip(reversed(self.layers), reversed(saved)):
+                # g: (n * B, ...) at this layer's output
+                if isinstance(layer, nn.MaxPool1d):
+                    g = nn.functional.max_unpool1d(
+                        g, idx.repeat_interleave(B, dim=0), layer.kernel_size, layer.stride,
+                        layer.padding, [n * B, *inp[1:]],
+                    )  # fmt: skip
+                    pooled = g
+                elif type(layer) in _RESCALE:
+                    g = self._rescale(layer, inp, out, g, n, B, pooled)
+                    pooled = None
+                else:
+                    g = self._linear(layer, inp, g)
+            M = split.conv_transpose(g)
+        return M.reshape(n, B, *X.shape[1:]), f_x, f_refs
+
+    @staticmethod
+    def _rescale(layer, inp, out, g, n, B, pooled):
+        """Rescale rule on ``(n * B, ...)`` gradients; ``pooled``: the plain pool gradient after it."""
+        shape = inp.shape[1:]
+        in_x, in_r = inp[:n, None], inp[n:].reshape(n, B, *shape)
+        out_x, out_r = out[:n, None], out[n:].reshape(n, B, *shape)
+        g = g.reshape(n, B, *shape)
+        delta_in = in_x - in_r
+        # where |d| < eps: the plain gradient of the layer, applied to what reaches its output
+        reaching = g if pooled is None else pooled.reshape(n, B, *shape)[:, :1]
+        if isinstance(layer, nn.ReLU):
+            plain = reaching * (in_x > 0).to(g.dtype)
+        else:
+            with torch.enable_grad():
+                leaf = in_x.expand_as(g).detach().requires_grad_(True)
+                (plain,) = torch.autograd.grad(layer(leaf), leaf, reaching.expand_as(g))
+        new = torch.where(delta_in.abs() < DEEPLIFT_EPS, plain, g * (out_x - out_r) / delta_in)
+        return new.reshape(n * B, *shape)
+
+    @staticmethod
+    def _linear(layer, shape, g):
+        """Plain gradient of a linear layer; ``shape`` is its input's (any batch size)."""
+        if isinstance(layer, nn.Conv1d):
+            return torch.nn.grad.conv1d_input(
+                (g.shape[0], *shape[1:]), layer.weight, g, layer.stride, layer.padding, layer.dilation,
+                layer.groups,
+            )  # fmt: skip
+        if isinstance(layer, nn.Linear):
+            return g @ layer.weight
+        if isinstance(layer, nn.BatchNorm1d):
+            scale = layer.weight / torch.sqrt(layer.running_var + layer.eps)
+            return g * (scale[:, None] if g.ndim == 3 else scale)
+        if isinstance(layer, nn.Flatten):
+            return g.reshape(g.shape[0], *shape[1:])
+        return g  # Dropout, Identity (eval mode)
+
+
+def _simple_pool(pool: nn.MaxPool1d) -> bool:
+    """Non-overlapping, unpadded, undilated, floor mode."""
+
+    def one(v):
+        return v if isinstance(v, int) else v[0]
+
+    return (
+        one(pool.kernel_size) == one(pool.stride)
+        and one(pool.padding) == 0
+        and one(pool.dilation) == 1
+        and not pool.ceil_mode
+    )
+
+
+def _eval_only(modules: list[nn.Module]) -> bool:
+    return not any(m.training for module in modules for m in module.modules())
+
+
+def first_layer_split(wrapper: nn.Module) -> FirstLayerSplit | None:
+    """The split of a wrapped model, or ``None`` when it has none (use the plain path).
+
+    Parameters
+    ----------
+    wrapper : torch.nn.Module
+        A :class:`~genodash.targets.TargetOutput` around a model that offers
+        ``ism_split() -> (local_layers, head)`` whose first local layer is a stride-1,
+        zero-padded ``Conv1d`` of the 4 input channels. In eval mode.
+
+    Returns
+    -------
+    FirstLayerSplit or None
+    """
+    if not isinstance(wrapper, TargetOutput):
+        return None
+    inner = wrapper.model
+    split = getattr(inner, "ism_split", None)
+    if split is None or inner.training:
+        return None
+    layers, head = split()
+    head_modules = list(head.children()) if isinstance(head, nn.Module) else []
+    if not layers or not _eval_only(layers) or not _eval_only(head_modules):
+        return None
+    conv = layers[0]
+    ok = (
+        type(conv) is nn.Conv1d
+        and conv.in_channels == 4
+        and conv.stride == (1,)
+        and conv.groups == 1
+        and conv.padding_mode == "zeros"
+        and isinstance(conv.padding, tuple)
+    )
+    if not ok:
+        return None
+    with torch.no_grad():
+        folded = _fold_batchnorm(list(layers))
+    return FirstLayerSplit(wrapper, folded[0], folded[1:], head)
+
+
+def deeplift_supported(split: FirstLayerSplit) -> bool:
+    """Whether :meth:`FirstLayerSplit.deeplift` reproduces Captum for this model.
+
+    The model's layers, in order (batch norms unfolded), must be modules Captum knows:
+    linear (``Conv1d``, ``Linear``, eval ``BatchNorm1d``, ``Flatten``, ``Dropout``,
+    ``Identity``), an element-wise non-linearity with a rescale rule, or a
+    non-overlapping ``MaxPool1d`` directly after such a non-linearity; the head must be
+    an ``nn.Sequential``; each module used once.
+    """
+    if not isinstance(split.head, nn.Sequential):
+        return False
+    inner = split.wrapper.model
+    layers = _flatten(list(inner.ism_split()[0])) + _flatten(list(split.head))
+    if len({id(m) for m in layers}) != len(layers):
+        return False
+    for i, layer in enumerate(layers):
+        if type(layer) in _RESCALE or type(layer) in _LINEAR:
+            continue
+        if type(layer) is nn.MaxPool1d and i > 0 and type(layers[i - 1]) in _RESCALE:
+            k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
+            s = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
+            d = layer.dilation if isinstance(layer.dilation, int) else layer.dilation[0]
+            if k == s and d == 1:
+                continue
+        return False
+    return True
+
+
+__all__ = ["DEEPLIFT_EPS", "FirstLayerSplit", "deeplift_supported", "first_layer_split"]
