@@ -242,6 +242,9 @@ def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
     card = loaded.card
     spliceai = is_spliceai(card)
     st.subheader("Which bases the model reads: REF against ALT")
+    if spliceai and (row.splice is None or best(row.splice.scores) is None):
+        st.info("SpliceAI gave this variant no delta score (see above): no splice site to explain.")
+        return
     c1, c2, c3 = st.columns(3)
     method = c1.selectbox("Method", SALIENCY_METHODS, help="Attribution x input (projected), per base.")
     if spliceai:
