@@ -29,17 +29,22 @@ def frozen(model):
 @pytest.mark.parametrize(
     ("model", "length"),
     [
-        (ConvPoolCNN(n_tasks=2, filters=8, filters2=8, hidden=8), 120),
-        (Basset(n_tasks=3, input_length=150, filters=(16, 12, 8), hidden=16), 150),
+        (lambda: ConvPoolCNN(n_tasks=2, filters=8, filters2=8, hidden=8), 120),
+        (lambda: Basset(n_tasks=3, input_length=150, filters=(16, 12, 8), hidden=16), 150),
         # even kernels and uneven pools: windows hit every alignment and both edges
         (
-            Basset(1, input_length=97, filters=(6, 5, 4), kernel_sizes=(5, 4, 3), pools=(2, 3, 2), hidden=8),
+            lambda: Basset(
+                1, input_length=97, filters=(6, 5, 4), kernel_sizes=(5, 4, 3), pools=(2, 3, 2), hidden=8
+            ),
             97,
         ),
     ],
 )
 def test_fast_equals_full_model_ism(model, length):
-    model = frozen(model)
+    # weights from a fixed seed, not from whatever state the random generator has when
+    # pytest collects: a rare near-tie in a max pool can flip under BN folding's rounding
+    torch.manual_seed(1)
+    model = frozen(model())
     X = random_one_hot(2, length)
     X[0, :, 4] = 0  # an N: all four bases are tried there
     wrapper = TargetOutput(model, 0)
