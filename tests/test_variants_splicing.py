@@ -7,13 +7,13 @@ import pytest
 
 from genodash.genome import Genome
 from genodash.spliceai import weights
+from genodash.spliceai.genes import read_gene_table
 from genodash.spliceai.scoring import VariantRecord
 from genodash.variants import CheckedVariant, Variant, VcfStream, check_variant
 from genodash.variants.splicing import (
     SCORE_NAMES,
     THRESHOLDS,
     best,
-    load_gene_table,
     record_of,
     score_splicing,
     splice_tracks,
@@ -56,7 +56,7 @@ def genome():
 
 @pytest.fixture(scope="module")
 def genes():
-    return load_gene_table(HBB / "annotation_spliceai.txt")
+    return read_gene_table(HBB / "annotation_spliceai.txt")
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +201,7 @@ def reversed_locus(tmp_path_factory, genome):
     table = folder / "genes.txt"
     table.write_text("\n".join(rows) + "\n")
     with Genome(fasta) as g:
-        yield g, load_gene_table(table), n
+        yield g, read_gene_table(table), n
 
 
 def mirrored(checked: CheckedVariant, n: int) -> Variant:

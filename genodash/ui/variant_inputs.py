@@ -8,13 +8,12 @@ from pathlib import Path
 import streamlit as st
 
 from genodash.genome import Genome
-from genodash.spliceai.genes import parse_gene_table
+from genodash.spliceai.genes import BUILT_IN, parse_gene_table
 from genodash.ui import state
 from genodash.ui.loaders import cached_gene_table
 from genodash.ui.sequence_input import MAX_UPLOAD_MB
 from genodash.variants.parsing import VcfStream, looks_like_vcf, parse_text
 from genodash.variants.references import demo_reference, demo_variants_text, server_references
-from genodash.variants.splicing import annotation_tables
 
 UPLOAD_REFERENCE = "Upload a FASTA"
 #: Largest VCF accepted in the browser (the command line streams files of any size).
@@ -155,7 +154,7 @@ def gene_table_picker(reference: ReferenceChoice | None):
         ``None`` (with a hint shown) until one is available.
     """
     options = ([OWN_TABLE] if reference is not None and reference.annotation is not None else []) + [
-        *annotation_tables(),
+        *BUILT_IN,
         UPLOAD_TABLE,
     ]
     choice = st.selectbox(

@@ -255,14 +255,13 @@ def _score(args: argparse.Namespace) -> int:
 
 def _gene_table(annotation: str | None):
     from genodash.errors import check
-    from genodash.variants.splicing import annotation_tables, load_gene_table
+    from genodash.spliceai.genes import BUILT_IN, read_gene_table
 
     check(
         annotation is not None,
         "SpliceAI scores need a gene table: add -A grch37, -A grch38 or -A <file in the SpliceAI layout>",
     )
-    tables = annotation_tables()
-    return load_gene_table(tables.get(annotation.lower(), annotation))
+    return read_gene_table(annotation.lower() if annotation.lower() in BUILT_IN else annotation)
 
 
 def _summary(counts, seconds: float, device, model: str) -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from genodash.genome import Genome
 from genodash.models import ModelCard
-from genodash.spliceai.genes import GeneTable, read_gene_table
+from genodash.spliceai.genes import GeneTable
 from genodash.spliceai.scorer import SpliceAIScorer
 from genodash.spliceai.scoring import DEFAULT_DISTANCE, DeltaScores, VariantRecord, VariantScores, _Job
 from genodash.spliceai.scoring import _predict_locus as predict_locus
@@ -44,21 +43,6 @@ MASK_EXPLAINED = (
 def is_spliceai(card: ModelCard) -> bool:
     """Whether a card is the SpliceAI-10k model (scored with gene annotations, not windows)."""
     return card.architecture == "spliceai_10k"
-
-
-def annotation_tables() -> dict[str, Path]:
-    """The gene tables installed with the ``spliceai`` package (``grch37``, ``grch38``), if present."""
-    from genodash.spliceai.weights import package_dir
-
-    root = package_dir()
-    if root is None:
-        return {}
-    return {p.stem: p for p in sorted((root / "annotations").glob("*.txt"))}
-
-
-def load_gene_table(path: str | Path) -> GeneTable:
-    """Read a gene table in the SpliceAI layout (see :func:`genodash.spliceai.genes.read_gene_table`)."""
-    return read_gene_table(path)
 
 
 def strength(score: float | None) -> str:
