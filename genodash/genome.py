@@ -36,6 +36,8 @@ class Genome:
     ----------
     path : str or Path
         Plain FASTA, or bgzip-compressed (``bgzip``, not plain ``gzip``).
+    name : str, optional
+        The file name shown in messages (default: the file's own name).
 
     Raises
     ------
@@ -48,10 +50,14 @@ class Genome:
     the file (soft-masked lower case is kept).
     """
 
-    def __init__(self, path: str | Path, *, _tmp: tempfile.TemporaryDirectory | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, name: str | None = None, _tmp: tempfile.TemporaryDirectory | None = None
+    ) -> None:
         import pyfaidx
 
         self.path = Path(path)
+        #: the file name shown to users (an upload's own name, not its temporary copy's)
+        self.name = name or self.path.name
         check(self.path.is_file(), f"reference FASTA {self.path} does not exist")
         self._tmp = _tmp if _tmp is not None else tempfile.TemporaryDirectory(prefix="genodash-fai-")
         index = Path(self._tmp.name) / "genome.fai"
@@ -113,17 +119,10 @@ class Genome:
         path = Path(tmp.name) / "reference.fa"
         path.write_bytes(data)
         try:
-            genome = cls(path, _tmp=tmp)
+            return cls(path, name=name, _tmp=tmp)
         except InputError as exc:
             tmp.cleanup()
             raise InputError(str(exc).replace(str(path), repr(name))) from exc
-        genome.display_name = name
-        return genome
-
-    @property
-    def name(self) -> str:
-        """File name to show users."""
-        return getattr(self, "display_name", self.path.name)
 
     def resolve(self, chrom: str) -> str | None:
         """The FASTA's name for a VCF contig, or ``None``.

@@ -43,7 +43,6 @@ SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "dee
 class VariantRun:
     """One press of Run: the rows, their table, and what is needed to re-score a what-if."""
 
-    model_name: str
     card: ModelCard
     reference: ReferenceChoice
     rows: list[TriageRow]
@@ -52,6 +51,11 @@ class VariantRun:
     distance: int = 50
     mask: bool = False
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def model_name(self) -> str:
+        """The model that scored the run (what ``state.stored_result`` compares)."""
+        return self.card.name
 
 
 def _device(loaded: LoadedModel) -> str:
@@ -419,4 +423,4 @@ def run_variants(
             rows, loaded, genome, genes=genes, scorer=scorer, distance=distance, mask=mask, progress=progress
         )
     table = triage_table(rows, card.tasks, spliceai)
-    return VariantRun(card.name, card, reference, rows, table, genes, distance, mask)
+    return VariantRun(card, reference, rows, table, genes, distance, mask)

@@ -64,11 +64,10 @@ class Variant:
         """``"SNV"``, ``"MNV"``, ``"insertion"``, ``"deletion"`` or ``"complex"``."""
         if len(self.ref) == len(self.alt):
             return "SNV" if len(self.ref) == 1 else "MNV"
-        if self.alt.startswith(self.ref) or self.ref.endswith(self.alt) and len(self.alt) == 1:
-            return "insertion" if len(self.alt) > len(self.ref) else "deletion"
-        if self.ref.startswith(self.alt):
-            return "deletion"
-        return "complex"
+        if len(self.alt) > len(self.ref):
+            return "insertion" if self.alt.startswith(self.ref) else "complex"
+        anchored = self.ref.startswith(self.alt) or (len(self.alt) == 1 and self.ref.endswith(self.alt))
+        return "deletion" if anchored else "complex"
 
     @property
     def label(self) -> str:

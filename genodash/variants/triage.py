@@ -18,6 +18,7 @@ import pandas as pd
 from genodash.genome import Genome
 from genodash.models import LoadedModel, ModelCard
 from genodash.spliceai.scoring import VariantScores
+from genodash.variants import output
 from genodash.variants.checking import CheckedVariant, check_variant
 from genodash.variants.record import REASONS, Rejection, Variant
 from genodash.variants.scoring import VariantScore, score_variants
@@ -134,13 +135,11 @@ def score_rows(
 
 
 def _status(row: TriageRow) -> tuple[str, str, str]:
-    from genodash.variants.output import splice_reason
-
     if row.rejection is not None:
         return "not scored", row.rejection.reason, row.rejection.detail
     if row.splice is not None and not row.splice.scores:
         message = "; ".join(row.splice.messages)
-        return "not scored", splice_reason(message), message
+        return "not scored", output.splice_reason(message), message
     return "scored", "", "; ".join(row.splice.messages) if row.splice is not None else ""
 
 
@@ -205,9 +204,7 @@ def reason_counts(rows: Sequence[TriageRow]) -> dict[str, int]:
 
 def reason_text(reason: str) -> str:
     """Plain words for a reason code."""
-    from genodash.variants.output import SPLICEAI_REASONS
-
-    return REASONS.get(reason) or SPLICEAI_REASONS.get(reason, reason)
+    return REASONS.get(reason) or output.SPLICEAI_REASONS.get(reason, reason)
 
 
 def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
@@ -222,8 +219,6 @@ def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
     str
         The VCF text.
     """
-    from genodash.variants import output
-
     spliceai = is_spliceai(card)
     meta = [f"##source=genodash (model {card.name} {card.version})"]
     header = output.splice_vcf_header(meta) if spliceai else output.score_vcf_header(meta, card)
