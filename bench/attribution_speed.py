@@ -71,6 +71,15 @@ def timed(fn, repeats):
     return statistics.median(times)
 
 
+def interleaved_medians(contenders: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each contender, run in turn (A B C A B C ...) ``repeats`` times."""
+    times = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            times[name].append(timed(fn, 1))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
@@ -111,11 +120,7 @@ def main() -> None:
         "captum_one_by_one": captum_ig_one_by_one,
         f"captum_batched_best({best_internal})": lambda: captum_ig_batched(best_internal),
     }
-    times = {name: [] for name in contenders}
-    for _ in range(args.repeats):
-        for name, fn in contenders.items():
-            times[name].append(timed(fn, 1))
-    ig_med = {name: statistics.median(t) for name, t in times.items()}
+    ig_med = interleaved_medians(contenders, args.repeats)
 
     # --- DeepLiftShap with 10 shuffled references per sequence
     refs = make_references(X, "dinuc_shuffle", 10, 0)
@@ -156,11 +161,7 @@ def main() -> None:
         "captum_one_by_one": captum_dls_one_by_one,
         f"captum_batched_best({best_chunk})": lambda: captum_dls_batched(best_chunk),
     }
-    dls_times = {name: [] for name in dls_contenders}
-    for _ in range(args.repeats):
-        for name, fn in dls_contenders.items():
-            dls_times[name].append(timed(fn, 1))
-    dls_med = {name: statistics.median(t) for name, t in dls_times.items()}
+    dls_med = interleaved_medians(dls_contenders, args.repeats)
 
     print("integrated gradients (median s):", {k: round(v, 2) for k, v in ig_med.items()})
     print("DeepLiftShap (median s):", {k: round(v, 2) for k, v in dls_med.items()})
