@@ -182,7 +182,7 @@ def _ig_multipliers(wrapper, X, refs, options):
     split = _split(options)
     if split is not None:
         M, f_x, f_refs = split.integrated_gradients(
-            X, refs, n_steps, rows_per_call=options.get("internal_batch_size", 25)
+            X, refs, n_steps, rows_per_call=options.get("internal_batch_size")
         )
         return _Multipliers(M, refs, f_x, f_refs)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
@@ -292,13 +292,34 @@ def unsupported_layers(model: nn.Module) -> list[str]:
     return found
 
 
-def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict) -> torch.Tensor:
+def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict, progress: Progress | None) -> torch.Tensor:
+    """Occlusion ``(N, 4, L)`` on the observed bases: ``f(x) - f(x with a window set to 0)``.
+
+    A one-position window goes through :func:`genodash.ism.occlusion` (windowed
+    recomputation where the model allows it; the same values as Captum's
+    ``Occlusion``); wider windows through Captum, all windows of a sequence per pass.
+    """
     width = options.get("occlusion_width", 1)
-    values = Occlusion(wrapper).attribute(
-        X, sliding_window_shapes=(4, width), strides=(4, 1), baselines=0.0, target=0
-    )
-    # Captum gives every channel of a position the same value; keep it on the observed base.
-    return values[:, :1] * X
+    X = X.float()
+    if width == 1:
+        from genodash.ism import occlusion
+
+        drops = occlusion(
+            wrapper, X, batch_size=options.get("ism_batch_size", 1024), fast=options.get("fast", True),
+            progress=progress,
+        )  # fmt: skip
+        return drops[:, None] * X.cpu()
+    explainer, out = Occlusion(wrapper), []
+    for n in range(X.shape[0]):
+        values = explainer.attribute(
+            X[n : n + 1], sliding_window_shapes=(4, width), strides=(4, 1), baselines=0.0, target=0,
+            perturbations_per_eval=max(1, X.shape[2] - width + 1),
+        )  # fmt: skip
+        # Captum gives every channel of a position the same value; keep it on the observed base.
+        out.append((values[:, :1] * X[n : n + 1]).detach().cpu())
+        if progress is not None:
+            progress(n + 1, X.shape[0])
+    return torch.cat(out)
 
 
 def explain(
@@ -346,12 +367,14 @@ def explain(
     progress : callable, optional
         ``progress(done, total)`` in sequences.
     **options
-        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 32; 25 path points per
-        pass on the fast path), ``n_samples`` (GradientShap, 20), ``occlusion_width``
-        (1), ``pairs_per_call`` (DeepLIFT, 10; 40 on the fast path),
-        ISM ``batch_size`` as ``ism_batch_size``; ``fast`` (True): use the exact
-        first-layer shortcuts of :mod:`genodash.attribution_split` when the model allows
-        them (same results to float32 rounding), ``False`` for Captum throughout.
+        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 32; on the fast path
+        about ``ELEMENTS_PER_CALL`` first-layer values per pass), ``n_samples``
+        (GradientShap, 20), ``occlusion_width`` (1), ``pairs_per_call`` (DeepLIFT, 10;
+        40 on the fast path), mutants per pass of ISM and one-position occlusion as
+        ``ism_batch_size`` (1024); ``fast`` (True): use the exact first-layer shortcuts
+        of :mod:`genodash.attribution_split` and windowed recomputation
+        (:mod:`genodash.ism`) when the model allows them (same results to float32
+        rounding), ``False`` for Captum and full-model passes throughout.
 
     Returns
     -------
@@ -372,10 +395,14 @@ def explain(
         from genodash.ism import saturation_mutagenesis
 
         H = saturation_mutagenesis(
-            wrapper, X, batch_size=options.get("ism_batch_size", 1024), progress=progress
-        )
+            wrapper, X, batch_size=options.get("ism_batch_size", 1024), fast=options.get("fast", True),
+            progress=progress,
+        )  # fmt: skip
         projected = (H - H.mean(dim=1, keepdim=True)) * X.detach().cpu().float()
         return Attribution(method, projected, H, None, None, ())
+    if method == "occlusion":
+        values = _occlusion(wrapper, X.detach().to(device), options, progress)
+        return Attribution(method, values, values, None, None, ())
 
     bad = unsupported_layers(model) if spec.hooks else []
     if spec.hooks:
@@ -391,25 +418,21 @@ def explain(
     n = X.shape[0]
     for start in range(0, n, batch_size):
         xb = X[start : start + batch_size].to(device, dtype=torch.float32)
-        if method == "occlusion":
-            values = _occlusion(wrapper, xb, options).detach().cpu()
-            hyps.append(values)
-        else:
-            refs = make_references(xb.cpu(), kind, count, seed + start).to(device)
-            out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, "_split": split, **options})
-            M, refs = out.M.detach(), out.refs
-            hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
-            if spec.complete:
-                B = refs.shape[1]
-                attr_sum = ((xb[:, None] - refs) * M).sum(dim=(2, 3))  # (N, B)
-                f_x = out.f_x if out.f_x is not None else _forward(wrapper, xb)
-                if out.f_refs is not None:
-                    f_refs = out.f_refs
-                else:
-                    f_refs = _forward(wrapper, refs.reshape(-1, *xb.shape[1:])).reshape(-1, B)
-                diff = f_x[:, None] - f_refs
-                gaps.append((attr_sum - diff).abs().amax(dim=1).detach().cpu())
-                changes.append(diff.mean(dim=1).detach().cpu())
+        refs = make_references(xb.cpu(), kind, count, seed + start).to(device)
+        out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, "_split": split, **options})
+        M, refs = out.M.detach(), out.refs
+        hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
+        if spec.complete:
+            B = refs.shape[1]
+            attr_sum = ((xb[:, None] - refs) * M).sum(dim=(2, 3))  # (N, B)
+            f_x = out.f_x if out.f_x is not None else _forward(wrapper, xb)
+            if out.f_refs is not None:
+                f_refs = out.f_refs
+            else:
+                f_refs = _forward(wrapper, refs.reshape(-1, *xb.shape[1:])).reshape(-1, B)
+            diff = f_x[:, None] - f_refs
+            gaps.append((attr_sum - diff).abs().amax(dim=1).detach().cpu())
+            changes.append(diff.mean(dim=1).detach().cpu())
         if progress is not None:
             progress(min(start + batch_size, n), n)
     H = torch.cat(hyps)
@@ -433,7 +456,7 @@ def explain(
                     else " Use more integration steps."
                 )
             )
-    projected = H if method == "occlusion" else H * X.detach().cpu().float()
+    projected = H * X.detach().cpu().float()
     return Attribution(method, projected, H, gap, change, tuple(warnings))
 
 

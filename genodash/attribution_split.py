@@ -34,6 +34,10 @@ from torch import nn
 from genodash.ism import _fold_batchnorm
 from genodash.targets import TargetOutput
 
+#: First-layer values (rows x channels x length) per integrated-gradients backward
+#: pass: 25 path points of a Basset-sized 1 kb input, or whole paths of many pairs of
+#: short inputs.
+ELEMENTS_PER_CALL = 7_500_000
 #: DeepLIFT's threshold on ``|x - r|`` below which the plain gradient is used (Captum's).
 DEEPLIFT_EPS = 1e-10
 #: Element-wise non-linearities with a DeepLIFT rescale rule in Captum.
@@ -115,15 +119,18 @@ class FirstLayerSplit:
         return grad
 
     def _accumulate(self, z: torch.Tensor, weights: torch.Tensor, total: torch.Tensor) -> None:
-        """Add ``sum_r weights[r] * dF/dz[r]`` to ``total`` ``(C, L1)``; ``z`` is ``(R, C, L1)``.
+        """Add ``sum_s weights[g, s] * dF/dz[g, s]`` to ``total[g]``.
 
-        When the first layer after ``z`` is a non-overlapping max pool (after the
-        ReLU/pool swap), its backward is a scatter-add straight into ``total``, without
-        a full-size gradient per row.
+        ``z`` is ``(G * S, C, L1)``: ``S`` consecutive rows for each of the ``G`` groups
+        of ``total`` ``(G, C, L1)``; ``weights`` is ``(G * S,)``. When the first layer
+        after ``z`` is a non-overlapping max pool (after the ReLU/pool swap), its
+        backward is a scatter-add straight into ``total``, without a full-size gradient
+        per row.
         """
+        G = total.shape[0]
         pool = self.grad_rest[0] if self.grad_rest else None
         if not (type(pool) is nn.MaxPool1d and _simple_pool(pool)):
-            total += (self._grad(z, weights)).sum(dim=0)
+            total += self._grad(z, weights).reshape(G, -1, *total.shape[1:]).sum(dim=1)
             return
         k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
         with torch.no_grad():
@@ -142,7 +149,8 @@ class FirstLayerSplit:
             (grad,) = torch.autograd.grad(out, leaf, weights.to(out.dtype))
         with torch.no_grad():
             for j in range(k):
-                total[:, j : Lp * k : k] += torch.where(first == j, grad, 0.0).sum(dim=0)
+                picked = torch.where(first == j, grad, 0.0)
+                total[:, :, j : Lp * k : k] += picked.reshape(G, -1, *picked.shape[1:]).sum(dim=1)
 
     # --- methods ---
 
@@ -160,7 +168,7 @@ class FirstLayerSplit:
         X: torch.Tensor,
         refs: torch.Tensor,
         n_steps: int,
-        rows_per_call: int = 25,
+        rows_per_call: int | None = None,
         method: str = "gausslegendre",
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Integrated-gradient multipliers, as Captum's ``multiply_by_inputs=False``.
@@ -172,8 +180,11 @@ class FirstLayerSplit:
         refs : torch.Tensor
             ``(N, B, 4, L)`` references.
         n_steps : int
-        rows_per_call : int
-            Path points per backward pass (steps of one sequence and reference).
+        rows_per_call : int, optional
+            Path points per backward pass. By default about
+            :data:`ELEMENTS_PER_CALL` first-layer values: a fraction of one (sequence,
+            reference) path for long inputs, the whole paths of many pairs for short
+            ones (per-call overhead then dominates).
         method : str
             Captum's approximation method.
 
@@ -200,12 +211,22 @@ class FirstLayerSplit:
             f_refs = self.output(base).reshape(N, B)
             f_x = self.output(self.conv(X))
         total = torch.zeros_like(base)  # (P, C, L1): sum_s w_s dF/dz at each step
-        for p in range(N * B):
-            for s0 in range(0, n_steps, rows_per_call):
-                s1 = min(s0 + rows_per_call, n_steps)
+        if rows_per_call is None:
+            rows_per_call = max(1, ELEMENTS_PER_CALL // base[0].numel())
+        pairs_per_call = rows_per_call // n_steps
+        if pairs_per_call >= 2:  # whole paths of several pairs per call
+            for p0 in range(0, N * B, pairs_per_call):
+                p1 = min(p0 + pairs_per_call, N * B)
                 with torch.no_grad():
-                    z = torch.addcmul(base[p : p + 1], alphas[s0:s1, None, None], delta[p : p + 1])
-                self._accumulate(z, weights[s0:s1], total[p])
+                    z = torch.addcmul(base[p0:p1, None], alphas[:, None, None], delta[p0:p1, None])
+                self._accumulate(z.flatten(0, 1), weights.repeat(p1 - p0), total[p0:p1])
+        else:  # a part of one path per call
+            for p in range(N * B):
+                for s0 in range(0, n_steps, rows_per_call):
+                    s1 = min(s0 + rows_per_call, n_steps)
+                    with torch.no_grad():
+                        z = torch.addcmul(base[p : p + 1], alphas[s0:s1, None, None], delta[p : p + 1])
+                    self._accumulate(z, weights[s0:s1], total[p : p + 1])
         M = self.conv_transpose(total)
         return M.reshape(N, B, *X.shape[1:]), f_x, f_refs
 
@@ -439,4 +460,4 @@ def deeplift_supported(split: FirstLayerSplit) -> bool:
     return True
 
 
-__all__ = ["DEEPLIFT_EPS", "FirstLayerSplit", "deeplift_supported", "first_layer_split"]
+__all__ = ["DEEPLIFT_EPS", "ELEMENTS_PER_CALL", "FirstLayerSplit", "deeplift_supported", "first_layer_split"]

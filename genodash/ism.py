@@ -181,11 +181,12 @@ class _FastISM:
         self,
         reference: tuple[list[torch.Tensor], torch.Tensor | None],
         positions: torch.Tensor,
-        bases: torch.Tensor,
+        columns: torch.Tensor,
     ) -> torch.Tensor:
-        """Model outputs for substitutions ``bases`` at ``positions`` of a :meth:`reference`."""
+        """Model outputs when the input column at each of ``positions`` ``(B,)`` of a
+        :meth:`reference` is replaced by the matching row of ``columns`` ``(B, 4)``."""
         acts, hidden = reference
-        values, start = self.windows(acts, positions, bases)
+        values, start = self.windows(acts, positions, columns)
         if self.dense is not None:
             return self._dense_head(acts[-1], hidden, values, start)
         B = positions.shape[0]
@@ -216,12 +217,15 @@ class _FastISM:
         return self.dense_rest(hidden)
 
     def windows(
-        self, acts: list[torch.Tensor], positions: torch.Tensor, bases: torch.Tensor
+        self, acts: list[torch.Tensor], positions: torch.Tensor, columns: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Changed window of the last local layer: values ``(B, C, w)`` and 0-based starts ``(B,)``."""
+        """Changed window of the last local layer: values ``(B, C, w)`` and 0-based starts ``(B,)``.
+
+        ``columns`` ``(B, 4)`` are the new input columns at ``positions`` ``(B,)``.
+        """
         device = acts[0].device
         start = positions.clone()
-        values = nn.functional.one_hot(bases, 4).to(acts[0].dtype)[:, :, None]  # (B, 4, 1)
+        values = columns.to(acts[0].dtype)[:, :, None]  # (B, 4, 1)
         for layer, (step, margin, ref) in enumerate(zip(self.steps, self.margins, acts)):
             if step.kind == "pointwise":
                 values = step.module(values)
@@ -283,6 +287,49 @@ def _substitutions(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return positions[keep], bases[keep]
 
 
+def _replacement_effects(
+    model: nn.Module,
+    X: torch.Tensor,
+    changes: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+    batch_size: int,
+    fast: bool,
+    progress: Progress | None,
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Output change when single input columns are replaced, sequence by sequence.
+
+    ``changes(x)`` gives, for one ``(4, L)`` sequence, the positions ``(B,)`` and new
+    columns ``(B, 4)`` to try. Returns, per sequence, those positions and
+    ``output(changed) - output(x)`` ``(B,)``, on the CPU.
+    """
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    N, _, L = X.shape
+    plan = _fast_plan(model, L) if fast else None
+    select = model.select if isinstance(model, TargetOutput) else (lambda out: out)
+    results = []
+    with torch.inference_mode():
+        for n in range(N):
+            x = X[n].to(device, dtype=torch.float32)
+            ref_out = select(model.model(x[None]) if isinstance(model, TargetOutput) else model(x[None]))
+            ref_value = ref_out.reshape(-1)[0]
+            positions, columns = changes(x)
+            deltas = torch.empty(positions.shape[0])
+            reference = plan.reference(x) if plan is not None else None
+            for start in range(0, positions.shape[0], batch_size):
+                pos, col = positions[start : start + batch_size], columns[start : start + batch_size]
+                if plan is not None:
+                    out = select(plan.outputs(reference, pos, col))
+                else:
+                    batch = x[None].expand(pos.shape[0], -1, -1).clone()
+                    batch[torch.arange(pos.shape[0], device=device), :, pos] = col.to(batch.dtype)
+                    out = model(batch)
+                deltas[start : start + pos.shape[0]] = (out.reshape(-1) - ref_value).float().cpu()
+            results.append((positions.cpu(), deltas))
+            if progress is not None:
+                progress(n + 1, N)
+    return results
+
+
 def saturation_mutagenesis(
     model: nn.Module,
     X: torch.Tensor,
@@ -318,33 +365,58 @@ def saturation_mutagenesis(
         observed base.
     """
     check(X.ndim == 3 and X.shape[1] == 4, f"X must have shape (N, 4, L), got {tuple(X.shape)}")
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
     N, _, L = X.shape
-    plan = _fast_plan(model, L) if fast else None
-    select = model.select if isinstance(model, TargetOutput) else (lambda out: out)
+    bases_tried: list[torch.Tensor] = []
+
+    def changes(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        positions, bases = _substitutions(x)
+        if columns is not None:
+            keep = (positions >= columns[0]) & (positions < columns[1])
+            positions, bases = positions[keep], bases[keep]
+        bases_tried.append(bases.cpu())
+        return positions, nn.functional.one_hot(bases, 4)
+
+    results = _replacement_effects(model, X, changes, batch_size, fast, progress)
     effects = torch.zeros(N, 4, L)
-    with torch.inference_mode():
-        for n in range(N):
-            x = X[n].to(device, dtype=torch.float32)
-            ref_out = select(model.model(x[None]) if isinstance(model, TargetOutput) else model(x[None]))
-            ref_value = ref_out.reshape(-1)[0]
-            positions, bases = _substitutions(x)
-            if columns is not None:
-                keep = (positions >= columns[0]) & (positions < columns[1])
-                positions, bases = positions[keep], bases[keep]
-            reference = plan.reference(x) if plan is not None else None
-            for start in range(0, positions.shape[0], batch_size):
-                pos, base = positions[start : start + batch_size], bases[start : start + batch_size]
-                if plan is not None:
-                    out = select(plan.outputs(reference, pos, base))
-                else:
-                    batch = x[None].expand(pos.shape[0], -1, -1).clone()
-                    rows = torch.arange(pos.shape[0], device=device)
-                    batch[rows, :, pos] = 0.0
-                    batch[rows, base, pos] = 1.0
-                    out = model(batch)
-                effects[n, base.cpu(), pos.cpu()] = (out.reshape(-1) - ref_value).float().cpu()
-            if progress is not None:
-                progress(n + 1, N)
+    for n, ((positions, deltas), bases) in enumerate(zip(results, bases_tried, strict=True)):
+        effects[n, bases, positions] = deltas
     return effects
+
+
+def occlusion(
+    model: nn.Module,
+    X: torch.Tensor,
+    *,
+    batch_size: int = 1024,
+    fast: bool = True,
+    progress: Progress | None = None,
+) -> torch.Tensor:
+    """Output drop when each base is occluded (its one-hot column set to zeros, an N).
+
+    Captum's ``Occlusion`` with a window of one position, stride 1 and a zero
+    baseline computes the same values; here the occluded inputs go through the
+    windowed recomputation of fast ISM where the model allows it.
+
+    Parameters
+    ----------
+    model, X, batch_size, fast, progress
+        As for :func:`saturation_mutagenesis`.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N, L)`` on the CPU: ``output(x) - output(x with position i occluded)``;
+        0 where the input column is already all zeros.
+    """
+    check(X.ndim == 3 and X.shape[1] == 4, f"X must have shape (N, 4, L), got {tuple(X.shape)}")
+    N, _, L = X.shape
+
+    def changes(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        positions = (x.sum(dim=0) != 0).nonzero().flatten()
+        return positions, torch.zeros(positions.shape[0], 4, device=x.device)
+
+    results = _replacement_effects(model, X, changes, batch_size, fast, progress)
+    drops = torch.zeros(N, L)
+    for n, (positions, deltas) in enumerate(results):
+        drops[n, positions] = -deltas
+    return drops

@@ -262,3 +262,56 @@ def test_concurrent_fast_path_on_one_shared_model():
             )
         for result in results:
             torch.testing.assert_close(result, expected)
+
+
+@pytest.mark.parametrize("rows_per_call", [3, 10, 25, 40, None])
+def test_fast_integrated_gradients_is_the_same_however_the_path_points_are_grouped(rows_per_call):
+    """Parts of one path per call, whole paths of several pairs per call: same values."""
+    from genodash.architectures import Basset
+    from genodash.attribution_split import first_layer_split
+    from genodash.targets import TargetOutput
+
+    model = _frozen(Basset(3, input_length=150, filters=(16, 12, 8), hidden=16))
+    split = first_layer_split(TargetOutput(model, 1).eval())
+    X = _random_one_hot(3, 150, seed=2)
+    refs = make_references(X, "dinuc_shuffle", 2, 0)
+    grouped = split.integrated_gradients(X, refs, n_steps=10, rows_per_call=rows_per_call)
+    one_step = split.integrated_gradients(X, refs, n_steps=10, rows_per_call=1)
+    for a, b in zip(grouped, one_step, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["basset", "deepstarr", "deepsea", "koo_exp", "conv_pool", "no_split"])
+def test_occlusion_equals_captum(name):
+    """One-position occlusion through windowed recomputation, wider windows batched: Captum's values."""
+    from captum.attr import Occlusion
+
+    from genodash.targets import TargetOutput
+
+    torch.manual_seed(1)  # fixed weights: a max-pool near-tie can round either way once BN is folded
+    model, length = _split_models()[name]
+    model = _frozen(model)
+    X = _random_one_hot(2, length, seed=3)
+    X[1, :, 7] = 0  # an N: occluding it changes nothing
+    before = X.clone()
+    with torch.no_grad():
+        output_scale = float(TargetOutput(model, 1)(X).abs().max())
+    for width in (1, 3):
+        captum = (
+            Occlusion(TargetOutput(model, 1)).attribute(
+                X,
+                sliding_window_shapes=(4, width),
+                strides=(4, 1),
+                baselines=0.0,
+                target=0,
+                perturbations_per_eval=64,
+            )[:, :1]
+            * X
+        )
+        # differences of outputs: float32 rounding is relative to the outputs themselves
+        tolerance = 1e-5 * (float(captum.abs().max()) + output_scale)
+        for fast in (True, False):
+            ours = attribute(model, X, method="occlusion", target=1, occlusion_width=width, fast=fast)
+            torch.testing.assert_close(ours, captum, rtol=0, atol=tolerance)
+    assert torch.equal(X, before)
+    assert ours[1, :, 7].abs().sum() == 0
