@@ -22,6 +22,7 @@ Conventions
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -91,6 +92,16 @@ class Attribution:
         return self.projected.sum(dim=1)
 
 
+def sequence_rng(seed: int, sequence: str, stream: int = 0) -> np.random.Generator:
+    """The random generator of one sequence: from ``seed`` and the sequence's letters.
+
+    So a sequence gets the same references and samples whichever other sequences are
+    explained with it, in whatever order and batch size; ``stream`` separates uses.
+    """
+    key = int.from_bytes(hashlib.sha256(sequence.encode()).digest()[:8], "little")
+    return np.random.default_rng([seed, key, stream])
+
+
 def make_references(X: torch.Tensor, kind: str, n: int, seed: int) -> torch.Tensor:
     """Reference inputs for each sequence.
 
@@ -100,7 +111,8 @@ def make_references(X: torch.Tensor, kind: str, n: int, seed: int) -> torch.Tens
         ``(N, 4, L)`` one-hot.
     kind : {"dinuc_shuffle", "zeros", "uniform"}
         ``dinuc_shuffle``: ``n`` dinucleotide-shuffled copies of each sequence
-        (seeded); ``zeros``: all-zero columns; ``uniform``: 0.25 everywhere.
+        (seeded per sequence, see :func:`sequence_rng`); ``zeros``: all-zero columns;
+        ``uniform``: 0.25 everywhere.
     n : int
         References per sequence (only used for shuffles; the others use one).
     seed : int
@@ -117,9 +129,10 @@ def make_references(X: torch.Tensor, kind: str, n: int, seed: int) -> torch.Tens
     if kind == "uniform":
         return torch.full((N, 1, 4, L), 0.25)
     check(n >= 1, f"n_baselines must be at least 1, got {n}")
-    rng = np.random.default_rng(seed)
-    seqs = decode_one_hot(X)
-    shuffles = [dinucleotide_shuffle(seq, rng) for seq in seqs for _ in range(n)]
+    shuffles = []
+    for seq in decode_one_hot(X):
+        rng = sequence_rng(seed, seq)
+        shuffles += [dinucleotide_shuffle(seq, rng) for _ in range(n)]
     return one_hot_encode(shuffles).reshape(N, n, 4, L)
 
 
@@ -223,10 +236,11 @@ def _gradient_shap_multipliers(wrapper, X, refs, options):
     """Expected gradients: gradients at random points between each reference and the input."""
     N, B = refs.shape[:2]
     samples = options.get("n_samples", 20)
-    generator = torch.Generator().manual_seed(options.get("seed", 0))
-    pick = torch.randint(0, B, (N, samples), generator=generator)
+    rngs = [sequence_rng(options.get("seed", 0), seq, stream=1) for seq in decode_one_hot(X.cpu())]
+    pick = torch.as_tensor(np.stack([rng.integers(0, B, samples) for rng in rngs]))
     chosen = refs[torch.arange(N)[:, None], pick]  # (N, S, 4, L)
-    alpha = torch.rand(N, samples, 1, 1, generator=generator).to(X.device)
+    alpha = torch.as_tensor(np.stack([rng.random(samples) for rng in rngs]), dtype=X.dtype)
+    alpha = alpha[:, :, None, None].to(X.device)
     points = (chosen + alpha * (X[:, None] - chosen)).reshape(N * samples, *X.shape[1:])
     split = _split(options)
     if split is not None:
@@ -418,8 +432,8 @@ def explain(
     n = X.shape[0]
     for start in range(0, n, batch_size):
         xb = X[start : start + batch_size].to(device, dtype=torch.float32)
-        refs = make_references(xb.cpu(), kind, count, seed + start).to(device)
-        out = spec.multipliers(wrapper, xb, refs, {"seed": seed + start, "_split": split, **options})
+        refs = make_references(xb.cpu(), kind, count, seed).to(device)
+        out = spec.multipliers(wrapper, xb, refs, {"seed": seed, "_split": split, **options})
         M, refs = out.M.detach(), out.refs
         hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
         if spec.complete:
@@ -483,4 +497,4 @@ def attribute(
     return explain(model, X, method=method, **kwargs).values(hypothetical)
 
 
-__all__ = ["Attribution", "METHODS", "BASELINES", "attribute", "explain", "make_references"]
+__all__ = ["Attribution", "METHODS", "BASELINES", "attribute", "explain", "make_references", "sequence_rng"]

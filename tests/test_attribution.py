@@ -130,6 +130,24 @@ def test_batch_of_one_equals_batch_of_n():
         torch.testing.assert_close(together[1:], single, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("method", ["integrated_gradients", "deep_lift_shap", "gradient_shap"])
+def test_random_references_depend_only_on_the_sequence_and_seed(method):
+    """A sequence's shuffles and samples are the same alone, in a set, in any order or batch size."""
+    model = SmallCNN().eval()
+    X = one_hot_encode(
+        ["ACGTACGTTGCAACGTACGTTGCAACGTAC", "TTTTACGTTGCAACGTACGTTGCAACGGGG", "GGGTACCATGCAACGTTTCTTGCAACGTAA"]
+    )
+    kw = dict(method=method, target=1, n_baselines=4, n_steps=8, n_samples=6, seed=3)
+    together = attribute(model, X, batch_size=3, **kw)
+    torch.testing.assert_close(attribute(model, X[2:], **kw)[0], together[2], rtol=1e-4, atol=1e-6)
+    reordered = attribute(model, X.flip(0), batch_size=1, **kw)
+    torch.testing.assert_close(reordered.flip(0), together, rtol=1e-4, atol=1e-6)
+    other_seed = attribute(model, X, **{**kw, "seed": 4})
+    assert not torch.allclose(other_seed, together)
+    refs = make_references(X, "dinuc_shuffle", 4, 3)
+    torch.testing.assert_close(make_references(X[1:2], "dinuc_shuffle", 4, 3)[0], refs[1])
+
+
 def test_targets_by_name_and_profile_window():
     model, X = SmallCNN().eval(), one_hot_encode(["ACGTACGTTGCAACGTACGTTGCAACGTAC"])
     by_name = attribute(model, X, method="saliency", target="b", tasks=["a", "b"])
