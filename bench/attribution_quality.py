@@ -178,6 +178,19 @@ def main() -> None:
             verdict = "met" if gain >= MIN_CORRECTION_GAIN else "MISSED"
             print(f"gradient correction, {off}: {gain:+.4f} (target >= +{MIN_CORRECTION_GAIN}) {verdict}")
 
+    # Why correction helps little or much: how far the gradients point off the simplex
+    # of one-hot columns (Majdandzic et al.): angle between each position's gradient
+    # (4 values) and the plane sum = 0 that the correction projects onto.
+    with loaded.lock:
+        G = attribute(loaded.model, X, method="saliency", target=0, hypothetical=True)  # (N, 4, L)
+    sine = G.sum(dim=1).abs() / (2 * G.norm(dim=1)).clamp(min=1e-12)  # |g . n| / |g|, n = (1,1,1,1)/2
+    angle = torch.rad2deg(torch.asin(sine.clamp(max=1)))
+    inside = torch.as_tensor(mask)
+    print(
+        f"saliency gradient angle to the simplex: median {float(angle.median()):.1f} deg "
+        f"(inside motifs {float(angle[inside].median()):.1f}, elsewhere {float(angle[~inside].median()):.1f})"
+    )
+
     if args.write_card:
         path = ROOT / "models" / MODEL / "card.json"
         card = json.loads(path.read_text())
