@@ -16,6 +16,19 @@ from genodash.errors import ModelError, check
 from genodash.spliceai.model import SpliceAIEnsemble
 
 
+class GlobalMaxPool(nn.Module):
+    """Maximum over the last dimension: ``(N, C, L)`` -> ``(N, C)``.
+
+    No parameters. As a module it lets a model's ``ism_split()`` head be an
+    ``nn.Sequential`` that :mod:`genodash.attribution_split` can read layer by layer.
+    Its gradient is autograd's: split evenly among tied maxima.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(..., L)`` -> ``(...)``."""
+        return x.amax(dim=-1)
+
+
 class ConvPoolCNN(nn.Module):
     """A small motif CNN: two convolution blocks, global max pool, two dense layers.
 
@@ -71,18 +84,22 @@ class ConvPoolCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map ``(N, 4, L)`` one-hot input to ``(N, T)`` logits."""
-        layers, head = self.ism_split()
-        for layer in layers:
-            x = layer(x)
-        return head(x)
-
-    def ism_split(self) -> tuple[list[nn.Module], Callable[[torch.Tensor], torch.Tensor]]:
-        """The local (position-wise windowable) layers and the rest, for fast ISM."""
-        local = [self.conv1, self.bn1, self.act1, self.pool1, self.drop1, self.conv2, self.bn2, self.act2]
-        return local, self._head
-
-    def _head(self, h: torch.Tensor) -> torch.Tensor:
+        h = self.drop1(self.pool1(self.act1(self.bn1(self.conv1(x)))))
+        h = self.act2(self.bn2(self.conv2(h)))
         return self.fc2(self.drop2(self.act3(self.fc1(h.amax(dim=-1)))))
+
+    def ism_split(self) -> tuple[list[nn.Module], nn.Sequential]:
+        """The local (position-wise windowable) layers and the rest, for fast ISM.
+
+        Applied in order they compute :meth:`forward`. The head (global max pool, then
+        the dense layers) is an ``nn.Sequential`` built on each call, so that
+        :mod:`genodash.attribution_split` can read it layer by layer; its pool is not a
+        registered submodule, so ``state_dict()`` and ``named_modules()`` stay as they
+        were, and it takes the model's train/eval mode from ``self.training``.
+        """
+        local = [self.conv1, self.bn1, self.act1, self.pool1, self.drop1, self.conv2, self.bn2, self.act2]
+        global_pool = GlobalMaxPool().train(self.training)
+        return local, nn.Sequential(global_pool, self.fc1, self.act3, self.drop2, self.fc2)
 
 
 class Basset(nn.Module):

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from genodash.architectures import GlobalMaxPool
 from genodash.ism import _fold_batchnorm
 from genodash.targets import TargetOutput
 
@@ -283,7 +284,11 @@ class _DeepLift:
       gradient; the pool's rule only reaches the ``|d| < eps`` positions, where it is
       the plain pool gradient of the call's first row (``grad_input[0]``): here the
       first reference's row of the same sequence, Captum's ``DeepLiftShap`` grouping;
-    - linear layers: the plain gradient.
+    - linear layers: the plain gradient;
+    - a global max pool (:class:`~genodash.architectures.GlobalMaxPool`, no rule and
+      no hook in Captum): the plain gradient, autograd's ``amax`` backward, which
+      splits each row's gradient evenly among that row's tied maxima (all positions of
+      a channel that a ReLU zeroed everywhere).
 
     Completeness can fail with max pools because of this (as with Captum).
     """
@@ -306,6 +311,9 @@ class _DeepLift:
                         ceil_mode=layer.ceil_mode, return_indices=True,
                     )  # fmt: skip
                     saved.append((h.shape, None, idx[:n]))  # only the inputs' argmax is needed
+                elif isinstance(layer, GlobalMaxPool):
+                    out = layer(h)
+                    saved.append((h.shape, None, _tied_maxima(h[:n], out[:n])))
                 elif type(layer) in _RESCALE:
                     out = layer(h)
                     saved.append((h, out, None))
@@ -329,6 +337,8 @@ class _DeepLift:
                         layer.padding, [n * B, *inp[1:]],
                     )  # fmt: skip
                     pooled = g
+                elif isinstance(layer, GlobalMaxPool):
+                    g = self._global_max(g, *idx, B)
                 elif type(layer) in _RESCALE:
                     g = self._rescale(layer, inp, out, g, n, B, pooled)
                     pooled = None
@@ -357,6 +367,27 @@ class _DeepLift:
         return new.reshape(n * B, *shape)
 
     @staticmethod
+    def _global_max(g, is_max, count, B):
+        """Plain gradient of a global max pool, for ``B`` rows per input.
+
+        Parameters
+        ----------
+        g : torch.Tensor
+            ``(n * B, C)`` gradient at the pool's output.
+        is_max, count : torch.Tensor
+            ``(n, C, L)`` and ``(n, C, 1)`` from :func:`_tied_maxima` on the inputs.
+        B : int
+
+        Returns
+        -------
+        torch.Tensor
+            ``(n * B, C, L)``: ``g / count`` at each input's maxima, as autograd.
+        """
+        n = is_max.shape[0]
+        per_input = g.reshape(n, B, *g.shape[1:], 1) / count[:, None]
+        return (per_input * is_max[:, None]).reshape(n * B, *is_max.shape[1:])
+
+    @staticmethod
     def _linear(layer, shape, g):
         """Plain gradient of a linear layer; ``shape`` is its input's (any batch size)."""
         if isinstance(layer, nn.Conv1d):
@@ -372,6 +403,20 @@ class _DeepLift:
         if isinstance(layer, nn.Flatten):
             return g.reshape(g.shape[0], *shape[1:])
         return g  # Dropout, Identity (eval mode)
+
+
+def _tied_maxima(h: torch.Tensor, maxima: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Where ``h`` ``(n, C, L)`` reaches its maxima ``(n, C)``: a 0/1 mask and the count.
+
+    Returns
+    -------
+    is_max : torch.Tensor
+        ``(n, C, L)``, ``h``'s dtype.
+    count : torch.Tensor
+        ``(n, C, 1)``: tied maxima per row and channel (at least 1).
+    """
+    is_max = (h == maxima[..., None]).to(h.dtype)
+    return is_max, is_max.sum(dim=-1, keepdim=True)
 
 
 def _simple_pool(pool: nn.MaxPool1d) -> bool:
@@ -437,9 +482,10 @@ def deeplift_supported(split: FirstLayerSplit) -> bool:
 
     The model's layers, in order (batch norms unfolded), must be modules Captum knows:
     linear (``Conv1d``, ``Linear``, eval ``BatchNorm1d``, ``Flatten``, ``Dropout``,
-    ``Identity``), an element-wise non-linearity with a rescale rule, or a
-    non-overlapping ``MaxPool1d`` directly after such a non-linearity; the head must be
-    an ``nn.Sequential``; each module used once.
+    ``Identity``), an element-wise non-linearity with a rescale rule, a
+    non-overlapping ``MaxPool1d`` directly after such a non-linearity, or a
+    :class:`~genodash.architectures.GlobalMaxPool` (plain gradient, as in Captum); the
+    head must be an ``nn.Sequential``; each module used once.
     """
     if not isinstance(split.head, nn.Sequential):
         return False
@@ -448,7 +494,7 @@ def deeplift_supported(split: FirstLayerSplit) -> bool:
     if len({id(m) for m in layers}) != len(layers):
         return False
     for i, layer in enumerate(layers):
-        if type(layer) in _RESCALE or type(layer) in _LINEAR:
+        if type(layer) in _RESCALE or type(layer) in _LINEAR or type(layer) is GlobalMaxPool:
             continue
         if type(layer) is nn.MaxPool1d and i > 0 and type(layers[i - 1]) in _RESCALE:
             k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
