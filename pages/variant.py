@@ -8,7 +8,7 @@ from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
 from genodash.ui.sidebar import require_model
 from genodash.ui.variant_inputs import gene_table_picker, reference_picker, variants_input
-from genodash.ui.variant_view import run_variants, show_saliency, show_scores, show_triage
+from genodash.ui.variant_view import run_variants, show_triage, show_variant
 from genodash.variants.splicing import MASK_EXPLAINED, is_spliceai
 
 require_app_shell()
@@ -63,5 +63,4 @@ if pick is not None:
             st.rerun()
         row = what_if
     with shown_as_message(f"showing {row.label}"):
-        show_scores(loaded, run, row)
-        show_saliency(loaded, run, row)
+        show_variant(loaded, run, row)

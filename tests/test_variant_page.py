@@ -34,6 +34,31 @@ def variant_page(app_test, model=None):
     return at
 
 
+@pytest.fixture
+def deferred(monkeypatch):
+    """Deferred download callables registered by the page, by file id (AppTest never clicks them)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        made[file_id] = (file_name, data_callable)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return made
+
+
+def report_download(at, deferred) -> tuple[str, str]:
+    """The report button's file name and the HTML it gives on click."""
+    found = [b for b in at.get("download_button") if b.proto.label == "Download report (HTML)"]
+    assert len(found) == 1
+    name, make = deferred[found[0].proto.deferred_file_id]
+    return name, make().decode()
+
+
 def test_demo_variants_triage_detail_logos_and_what_if(app_test):
     at = variant_page(app_test)
     assert any("press Run" in i.value for i in at.info)  # empty state says what to do
@@ -153,7 +178,7 @@ def test_session_model_works_on_the_variant_page(app_test):
 
 
 @needs_weights
-def test_spliceai_demo_scores_tracks_and_saliency(app_test):
+def test_spliceai_demo_scores_tracks_and_saliency(app_test, deferred):
     at = variant_page(app_test, "spliceai")
     assert any(s.label.startswith("Gene annotation") for s in at.selectbox)
     button(at, "Load the demo variants").click().run()
@@ -170,6 +195,11 @@ def test_spliceai_demo_scores_tracks_and_saliency(app_test):
     assert row["offset"] == -1 and row["position"] == 62278
     assert any("Masked (-M 1)" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # acceptor/donor tracks of REF and ALT
+    _, report = report_download(at, deferred)  # the one-page report, before saliency: no logos
+    assert "U01317.1:62279 G&gt;A" in report and "0.98" in report and "50 nt searched" in report
+    assert "Saliency logos were not computed" in report and "CC BY-NC 4.0" in report
     button(at, "Compute saliency").click().run()
     assert not at.exception and not errors(at)
     assert len(at.get("image")) == 3
+    _, report = report_download(at, deferred)  # now with the logos on screen
+    assert report.count('<img src="data:image/png;base64,') == 3 and "not computed" not in report

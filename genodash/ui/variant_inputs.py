@@ -13,7 +13,12 @@ from genodash.ui import state
 from genodash.ui.loaders import cached_gene_table
 from genodash.ui.sequence_input import MAX_UPLOAD_MB
 from genodash.variants.parsing import VcfStream, looks_like_vcf, parse_text
-from genodash.variants.references import demo_reference, demo_variants_text, server_references
+from genodash.variants.references import (
+    GENOMES_DIR_ENV,
+    demo_reference,
+    demo_variants_text,
+    server_references,
+)
 
 UPLOAD_REFERENCE = "Upload a FASTA"
 #: Largest VCF accepted in the browser (the command line streams files of any size).
@@ -28,6 +33,15 @@ class ReferenceChoice:
     path: Path | None = None
     data: bytes | None = None
     annotation: Path | None = None
+
+    @property
+    def origin(self) -> str:
+        """Where the genome came from, in words for a report (never a server path)."""
+        if self.data is not None:
+            return "uploaded in this browser session (held in memory, not kept)"
+        if self.path is not None and self.path.parent == demo_reference().fasta.parent:
+            return "shipped with genodash"
+        return f"from the server's genomes folder, ${GENOMES_DIR_ENV}"
 
     def open(self) -> Genome:
         """Index it (in a temporary directory); close the result when done."""

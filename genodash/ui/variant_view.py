@@ -29,6 +29,7 @@ from genodash.variants.figures import (
     threshold_colour,
 )
 from genodash.variants.record import Rejection
+from genodash.variants.report import ReportContext, ReportFigure, annotation_name, variant_report
 from genodash.variants.saliency import VariantSaliency, explain_variant, substitution
 from genodash.variants.scoring import score_one
 from genodash.variants.splicing import MASK_EXPLAINED, best, is_spliceai, score_splicing, splice_tracks
@@ -241,14 +242,21 @@ def _spliceai_target(run: VariantRun, row: TriageRow) -> tuple[str, int]:
     return ("acceptor" if name in ("ds_ag", "ds_al") else "donor"), getattr(top, "dp" + name[2:])
 
 
-def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
-    """REF, ALT and ALT - REF logos on one axis, and the ISM heatmap with what-if editing."""
+def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple | None:
+    """REF, ALT and ALT - REF logos on one axis, and the ISM heatmap with what-if editing.
+
+    Returns
+    -------
+    tuple or None
+        The cache key of the saliency on screen (its logos are at ``(*key, "REF")`` ...),
+        ``None`` when none was computed.
+    """
     card = loaded.card
     spliceai = is_spliceai(card)
     st.subheader("Which bases the model reads: REF against ALT")
     if spliceai and (row.splice is None or best(row.splice.scores) is None):
         st.info("SpliceAI gave this variant no delta score (see above): no splice site to explain.")
-        return
+        return None
     c1, c2, c3 = st.columns(3)
     method = c1.selectbox("Method", SALIENCY_METHODS, help="Attribution x input (projected), per base.")
     if spliceai:
@@ -273,17 +281,74 @@ def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
     if key not in cache:
         if spliceai and not st.button("Compute saliency", type="primary"):
             st.info("Press Compute saliency to explain REF and ALT (SpliceAI reads 10 kb per allele).")
-            return
+            return None
         with shown_as_message("explaining the variant"):
             with progress_bar(f"Explaining REF and ALT with {method}") as report:
                 cache[key] = _explain(loaded, run, row, method, task, offset, flank, ism_flank, report)
     saliency: VariantSaliency | None = cache.get(key)
     if saliency is None:
-        return
+        return None
     for warning in saliency.warnings:
         st.warning(f"**{method}**: {warning}")
     _logos(saliency, row, key)
     _heatmap(loaded, run, row, saliency)
+    return key
+
+
+def show_variant(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
+    """One variant in detail: scores, the report download (with the logos once computed), saliency."""
+    show_scores(loaded, run, row)
+    slot = st.container()
+    key = show_saliency(loaded, run, row)
+    with slot:
+        show_report_download(loaded, run, row, key)
+
+
+def show_report_download(loaded: LoadedModel, run: VariantRun, row: TriageRow, key: tuple | None) -> None:
+    """The one-page HTML report of ``row`` (made on click), with the logos of saliency ``key`` if computed."""
+    if not row.scored:
+        return
+    logos, note = _report_logos(run, row, key)
+    context = {
+        "reference": run.reference.label,
+        "reference_origin": run.reference.origin,
+        "device": _device(loaded),
+        "annotation": annotation_name(run.genes.source) if run.genes is not None else "",
+        "distance": run.distance if run.genes is not None else None,
+        "mask": run.mask if run.genes is not None else None,
+    }
+    card = loaded.card
+    c1, c2 = st.columns([1, 3], vertical_alignment="center")
+    c1.download_button(
+        "Download report (HTML)",
+        # made on click (the time stamp is the click's); no session state is read in there
+        lambda: variant_report(row, card, ReportContext(**context), logos=logos, logo_note=note).encode(),
+        file_name=state.download_name(f"report_{row.entry.pos}", "html"),
+        mime="text/html",
+        key="variant_report",
+    )
+    with_logos = (
+        "with the saliency logos shown below." if logos else "compute the saliency below to add its logos."
+    )
+    c2.caption(
+        "One printable page for the record (open it in a browser, print or save as PDF): scores, model, "
+        f"licence, settings, reference and a reading guide, stamped research use only; {with_logos}"
+    )
+
+
+def _report_logos(run: VariantRun, row: TriageRow, key: tuple | None) -> tuple[list[ReportFigure], str]:
+    """The logos on screen (PNG, as shown) and what they explain; none when not computed."""
+    cache = _cache()
+    saliency = cache.get(key) if key is not None else None
+    if saliency is None:
+        return [], ""
+    figures = [ReportFigure(which, cache[(*key, which)]) for which in ("REF", "ALT", "ALT - REF")]
+    _, _, _, _method, _task, offset, _flank = key  # as show_saliency builds it
+    where = f" at {row.entry.chrom}:{row.entry.pos + offset} (DP {offset:+d})" if offset is not None else ""
+    note = (
+        f"Method {saliency.method}: attributions of the {saliency.target} output{where}, REF and ALT aligned."
+    )
+    return figures, note
 
 
 def _explain(loaded, run, row, method, task, offset, flank, ism_flank, report) -> VariantSaliency:

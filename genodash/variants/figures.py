@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 from genodash.spliceai.scoring import VariantScores
 from genodash.variants.record import Variant
 from genodash.variants.scoring import VariantScore
-from genodash.variants.splicing import SCORE_MEANINGS, SCORE_NAMES, SpliceTracks, strength
+from genodash.variants.splicing import SCORE_MEANINGS, SCORE_NAMES, THRESHOLDS, SpliceTracks, strength
 
 REF_COLOUR, ALT_COLOUR, DELTA_COLOUR = "#4C72B0", "#DD8452", "#55A868"
 
@@ -118,17 +118,20 @@ def splice_table(result: VariantScores, variant: Variant) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: CSS of a delta score at or above each cut-off of :data:`THRESHOLDS` (below the first: none).
+THRESHOLD_STYLES = (
+    "background-color: #ffdd57",
+    "background-color: #ff7f0e",
+    "background-color: #d62728; color: white",
+)
+
+
 def threshold_colour(value) -> str:
-    """CSS background for a delta score by the 0.2 / 0.5 / 0.8 cut-offs."""
+    """CSS background for a delta score by the cut-offs of :data:`THRESHOLDS` (0.2 / 0.5 / 0.8)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    if value >= 0.8:
-        return "background-color: #d62728; color: white"
-    if value >= 0.5:
-        return "background-color: #ff7f0e"
-    if value >= 0.2:
-        return "background-color: #ffdd57"
-    return ""
+    passed = [style for cut, style in zip(THRESHOLDS, THRESHOLD_STYLES, strict=True) if value >= cut]
+    return passed[-1] if passed else ""
 
 
 def splice_tracks_figure(tracks: SpliceTracks, variant: Variant) -> go.Figure:
