@@ -222,11 +222,13 @@ def _deeplift_multipliers(wrapper, X, refs, options):
     private = copy.deepcopy(wrapper)
     flat_refs = refs.reshape(N * B, *X.shape[1:])
     explainer = DeepLift(private, multiply_by_inputs=False)
-    chunk = options.get("pairs_per_call", 10)  # small batches ran fastest on CPU (bench)
+    # One sequence with its references per call, as Captum's DeepLiftShap groups them:
+    # Captum's max-pool rule reads the call's first row where |x - r| is tiny, so rows of
+    # other sequences in the same call would change a sequence's result.
     M = torch.cat(
         [
-            explainer.attribute(inputs[i : i + chunk], baselines=flat_refs[i : i + chunk], target=0)
-            for i in range(0, N * B, chunk)
+            explainer.attribute(inputs[i : i + B], baselines=flat_refs[i : i + B], target=0)
+            for i in range(0, N * B, B)
         ]
     )
     return _Multipliers(M.reshape(N, B, *X.shape[1:]), refs)
@@ -381,13 +383,14 @@ def explain(
     progress : callable, optional
         ``progress(done, total)`` in sequences.
     **options
-        ``n_steps`` (IG, 50), ``internal_batch_size`` (IG, 32; on the fast path
-        about ``ELEMENTS_PER_CALL`` first-layer values per pass), ``n_samples``
-        (GradientShap, 20), ``occlusion_width`` (1), ``pairs_per_call`` (DeepLIFT, 10;
-        40 on the fast path), mutants per pass of ISM and one-position occlusion as
-        ``ism_batch_size`` (1024); ``fast`` (True): use the exact first-layer shortcuts
-        of :mod:`genodash.attribution_split` and windowed recomputation
-        (:mod:`genodash.ism`) when the model allows them (same results to float32
+        ``n_steps`` (IG, 50); ``internal_batch_size`` (IG, 32; on the fast path
+        about ``ELEMENTS_PER_CALL`` first-layer values per pass); ``n_samples``
+        (GradientShap, 20); ``occlusion_width`` (1); ``pairs_per_call`` (DeepLIFT's
+        fast path, 40; Captum gets one sequence with its references per call);
+        ``ism_batch_size``: mutants per pass of ISM and one-position occlusion (1024);
+        ``fast`` (True): use the exact first-layer shortcuts of
+        :mod:`genodash.attribution_split` and the windowed recomputation of
+        :mod:`genodash.ism` when the model allows them (same results to float32
         rounding), ``False`` for Captum and full-model passes throughout.
 
     Returns

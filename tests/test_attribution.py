@@ -213,7 +213,7 @@ def _split_models():
         "deepstarr": (DeepSTARR(2, input_length=120, filters=(16, 8, 8, 8), hidden=16), 120),
         "deepsea": (DeepSEA(2, input_length=120, filters=(8, 8, 8), kernel_size=5, hidden=8), 120),
         "koo_exp": (KooCNN(2, input_length=200), 200),  # Exp: DeepLIFT stays on Captum
-        "conv_pool": (ConvPoolCNN(2, filters=8, filters2=8, hidden=8), 120),  # function head
+        "conv_pool": (ConvPoolCNN(2, filters=8, filters2=8, hidden=8), 120),  # global max-pool head
         "no_split": (SmallCNN(), 30),  # no ism_split: Captum throughout
     }
 
@@ -234,8 +234,6 @@ def test_fast_path_equals_captum(name, method):
             kw = dict(
                 method=method, target=1, baseline=baseline, n_baselines=3, n_steps=10, n_samples=4,
                 gradient_correction=correction,
-                # Captum's DeepLIFT groups rows per call; compare with one sequence per call
-                pairs_per_call=1 if method == "deeplift" else 3,
             )  # fmt: skip
             fast, slow = explain(model, X, **kw), explain(model, X, fast=False, **kw)
             for kind in ("hypothetical", "projected"):
