@@ -191,7 +191,7 @@ def test_spliceai_demo_scores_tracks_and_saliency(app_test, deferred):
     assert table.loc["HBB:c.20A>T(HbS)", "max DS"] < 0.2
     detail = at.dataframe[1].value
     row = detail[detail["score"] == "DS_DL"].iloc[0]
-    assert row["gene"] == "HBB" and row["strength"] == "high (>= 0.8)"
+    assert row["gene"] == "HBB" and row["strength"] == "very high (>= 0.8)"
     assert row["offset"] == -1 and row["position"] == 62278
     assert any("Masked (-M 1)" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # acceptor/donor tracks of REF and ALT

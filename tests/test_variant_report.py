@@ -147,7 +147,7 @@ def test_spliceai_report_has_scores_words_licence_settings_guide_and_stamp(splic
         f"Largest score: DS_AG 0.45 {strength(0.4542)}: acceptor gain in HBB at U01317.1:62390 (DP +2)"
         in text
     )
-    assert "background-color: #ffdd57" in doc  # the 0.45 cell is coloured as 'possible'
+    assert "background-color: #ffdd57" in doc  # the 0.45 cell is coloured as 'moderate'
     assert "Model spliceai, version 1.3.1 Licence Weights: CC BY-NC 4.0 (non-commercial use only)" in text
     assert weights.LICENSE in text and "Citation Jaganathan K" in text
     assert "Distance (-D) 50 nt searched" in text and "Mask (-M) 0: unmasked scores" in text

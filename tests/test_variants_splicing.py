@@ -29,10 +29,10 @@ CONTIG = "U01317.1"
 def test_strength_thresholds():
     assert THRESHOLDS == (0.2, 0.5, 0.8)
     assert strength(None) == "not scored"
-    assert strength(0.0) == strength(0.199) == "unlikely (< 0.2)"
-    assert strength(0.2) == strength(0.49) == "possible (>= 0.2)"
-    assert strength(0.5) == strength(0.79) == "likely (>= 0.5)"
-    assert strength(0.8) == strength(1.0) == "high (>= 0.8)"
+    assert strength(0.0) == strength(0.199) == "low (< 0.2)"
+    assert strength(0.2) == strength(0.49) == "moderate (>= 0.2)"
+    assert strength(0.5) == strength(0.79) == "high (>= 0.5)"
+    assert strength(0.8) == strength(1.0) == "very high (>= 0.8)"
 
 
 # ---------------------------------------------------------------- with the SpliceAI weights

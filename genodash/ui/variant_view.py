@@ -167,7 +167,7 @@ def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
         table = splice_table(row.splice, variant)
         st.markdown(
             "**SpliceAI delta scores** (0 to 1: the largest change in the probability of a splice "
-            "site within the searched window; 0.2 possible, 0.5 likely, 0.8 high)"
+            "site within the searched window; 0.2 moderate, 0.5 high, 0.8 very high)"
         )
         st.dataframe(
             table.style.map(threshold_colour, subset=["delta"]).format(precision=2, na_rep=""),

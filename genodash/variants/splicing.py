@@ -50,12 +50,12 @@ def strength(score: float | None) -> str:
     if score is None:
         return "not scored"
     if score >= THRESHOLDS[2]:
-        return "high (>= 0.8)"
+        return "very high (>= 0.8)"
     if score >= THRESHOLDS[1]:
-        return "likely (>= 0.5)"
+        return "high (>= 0.5)"
     if score >= THRESHOLDS[0]:
-        return "possible (>= 0.2)"
-    return "unlikely (< 0.2)"
+        return "moderate (>= 0.2)"
+    return "low (< 0.2)"
 
 
 def record_of(checked: CheckedVariant) -> VariantRecord:
