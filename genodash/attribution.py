@@ -162,12 +162,16 @@ class _Multipliers:
     f_x, f_refs : torch.Tensor or None
         ``(N,)`` and ``(N, B)`` explained values of inputs and references, when the
         method computed them anyway (the completeness check reuses them).
+    layer_losses : dict of str to torch.Tensor, optional
+        DeepLIFT's fast path: layer name -> ``(N,)``, how much of the output change
+        that layer's rule lost (so a failed completeness check can name the layer).
     """
 
     M: torch.Tensor
     refs: torch.Tensor
     f_x: torch.Tensor | None = None
     f_refs: torch.Tensor | None = None
+    layer_losses: dict[str, torch.Tensor] | None = None
 
 
 def _split(options: dict) -> FirstLayerSplit | None:
@@ -214,8 +218,8 @@ def _deeplift_multipliers(wrapper, X, refs, options):
     N, B = refs.shape[:2]
     split = _split(options)
     if split is not None and deeplift_supported(split):
-        M, f_x, f_refs = split.deeplift(X, refs, pairs_per_call=options.get("pairs_per_call", 40))
-        return _Multipliers(M, refs, f_x, f_refs)
+        M, f_x, f_refs, losses = split.deeplift(X, refs, pairs_per_call=options.get("pairs_per_call", 40))
+        return _Multipliers(M, refs, f_x, f_refs, losses)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
     # DeepLift adds hooks to the modules: work on a private copy, so a model shared
     # between sessions is never modified and concurrent calls are safe.
@@ -431,7 +435,7 @@ def explain(
     split = first_layer_split(wrapper) if options.pop("fast", True) else None
     kind = baseline if spec.uses_references else "zeros"
     count = 1 if method == "deeplift" else n_baselines
-    hyps, gaps, changes = [], [], []
+    hyps, gaps, changes, losses = [], [], [], []
     n = X.shape[0]
     for start in range(0, n, batch_size):
         xb = X[start : start + batch_size].to(device, dtype=torch.float32)
@@ -450,6 +454,8 @@ def explain(
             diff = f_x[:, None] - f_refs
             gaps.append((attr_sum - diff).abs().amax(dim=1).detach().cpu())
             changes.append(diff.mean(dim=1).detach().cpu())
+            if out.layer_losses is not None:
+                losses.append(out.layer_losses)
         if progress is not None:
             progress(min(start + batch_size, n), n)
     H = torch.cat(hyps)
@@ -467,14 +473,41 @@ def explain(
                 + (
                     " The model has layers without a DeepLIFT rule (see above)."
                     if bad
-                    else " Captum's DeepLIFT rules do not hold exactly for this model (its max-pool "
-                    "rule, for one, can fail): prefer DeepLiftShap's ranking with caution, or ISM."
+                    else _where_lost(losses, failing, limit)
+                    + " Prefer DeepLiftShap's ranking with caution, or ISM."
                     if spec.hooks
                     else " Use more integration steps."
                 )
             )
     projected = H * X.detach().cpu().float()
     return Attribution(method, projected, H, gap, change, tuple(warnings))
+
+
+def _where_lost(losses: list[dict[str, torch.Tensor]], failing: list[int], limit: torch.Tensor) -> str:
+    """Which layers' DeepLIFT rules lost the output change, in words (worst first).
+
+    ``losses``: one ``{layer: (n,)}`` per batch (empty when Captum computed DeepLIFT);
+    ``failing``: the sequences whose completeness check failed; ``limit`` ``(N,)``.
+    """
+    if not losses:
+        return (
+            " Captum's DeepLIFT rules do not hold exactly for this model (its max-pool rule, for "
+            "one, can fail)."
+        )
+    index = torch.tensor(failing)
+    worst = {}
+    for name in losses[0]:
+        lost = torch.cat([batch[name] for batch in losses])[index]
+        if bool((lost > limit[index]).any()):
+            worst[name] = float(lost.max())
+    if not worst:
+        return " No single layer's rule is to blame: small losses add up across layers."
+    ranked = sorted(worst.items(), key=lambda kv: -kv[1])
+    named = "; ".join(f"{name} up to {value:.3g}" for name, value in ranked)
+    return (
+        f" The output change is lost at: {named} (these layers' DeepLIFT rules do not conserve it; "
+        "the other layers do)."
+    )
 
 
 def attribute(

@@ -233,7 +233,7 @@ class FirstLayerSplit:
 
     def deeplift(
         self, X: torch.Tensor, refs: torch.Tensor, pairs_per_call: int = 40
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """DeepLIFT multipliers, as Captum's ``DeepLift(multiply_by_inputs=False)``.
 
         Each sequence with its ``B`` references is one Captum call
@@ -255,17 +255,22 @@ class FirstLayerSplit:
             ``(N, B, 4, L)`` multipliers.
         f_x, f_refs : torch.Tensor
             ``(N,)`` and ``(N, B)`` explained values.
+        losses : dict of str to torch.Tensor
+            Layer name -> ``(N,)``: how much of ``f(x) - f(r)`` the layer's rule lost
+            (largest over the references; see :meth:`_DeepLift.run`).
         """
         N, B = refs.shape[:2]
         per_call = max(1, pairs_per_call // B)
         engine = _DeepLift(self)
-        Ms, fxs, frs = [], [], []
+        Ms, fxs, frs, losses = [], [], [], []
         for i in range(0, N, per_call):
-            M, fx, fr = engine.run(X[i : i + per_call], refs[i : i + per_call])
+            M, fx, fr, lost = engine.run(X[i : i + per_call], refs[i : i + per_call])
             Ms.append(M)
             fxs.append(fx)
             frs.append(fr)
-        return torch.cat(Ms), torch.cat(fxs), torch.cat(frs)
+            losses.append(lost)
+        lost = torch.cat(losses)
+        return torch.cat(Ms), torch.cat(fxs), torch.cat(frs), dict(zip(engine.names, lost.T, strict=True))
 
 
 class _DeepLift:
@@ -296,12 +301,22 @@ class _DeepLift:
     def __init__(self, split: FirstLayerSplit) -> None:
         self.split = split
         self.layers = list(split.rest) + _flatten(list(split.head))
+        self.names = _layer_names(split, self.layers)
 
-    def run(self, X: torch.Tensor, refs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(n, 4, L)`` inputs, ``(n, B, 4, L)`` references -> multipliers, f_x, f_refs."""
+    def run(
+        self, X: torch.Tensor, refs: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(n, 4, L)`` inputs, ``(n, B, 4, L)`` references -> multipliers, f_x, f_refs, losses.
+
+        DeepLIFT's multipliers ``m`` at any layer's input should conserve the output
+        change: ``sum m * (in_x - in_r) = f(x) - f(r)``. Each layer's rule is checked
+        on its own: ``losses[i, j]`` ``(n, len(layers))`` is the largest (over the
+        references) ``|sum m_in * d_in - sum m_out * d_out|`` of layer ``j``. Summed
+        with signs over the layers, these are exactly the completeness gap.
+        """
         n, B = refs.shape[:2]
         split = self.split
-        saved: list[tuple] = []
+        saved: list[tuple] = []  # per layer: its input (inputs then references), output, indices
         with torch.no_grad():
             h = split.conv(torch.cat([X, refs.reshape(n * B, *X.shape[1:])]))
             for layer in self.layers:
@@ -310,16 +325,16 @@ class _DeepLift:
                         h, layer.kernel_size, layer.stride, layer.padding, layer.dilation,
                         ceil_mode=layer.ceil_mode, return_indices=True,
                     )  # fmt: skip
-                    saved.append((h.shape, None, idx[:n]))  # only the inputs' argmax is needed
+                    saved.append((h, None, idx[:n]))  # only the inputs' argmax is needed
                 elif isinstance(layer, GlobalMaxPool):
                     out = layer(h)
-                    saved.append((h.shape, None, _tied_maxima(h[:n], out[:n])))
+                    saved.append((h, None, _tied_maxima(h[:n], out[:n])))
                 elif type(layer) in _RESCALE:
                     out = layer(h)
                     saved.append((h, out, None))
                 else:
                     out = layer(h)
-                    saved.append((h.shape, None, None))
+                    saved.append((h, None, None))
                 h = out
             values = split.wrapper.select(h)[:, 0]
             f_x, f_refs = values[:n], values[n:].reshape(n, B)
@@ -328,13 +343,15 @@ class _DeepLift:
                 leaf = torch.zeros((1, *h.shape[1:]), dtype=h.dtype, device=h.device, requires_grad=True)
                 (top,) = torch.autograd.grad(split.wrapper.select(leaf)[:, 0].sum(), leaf)
             g = top.expand(n * B, *h.shape[1:])
+            kept = _conserved(g, h, n, B)  # (n * B,): sum m * d at the current layer boundary
+            losses = []
             pooled = None  # the plain gradient a pool hands to the rescale layer before it
             for layer, (inp, out, idx) in zip(reversed(self.layers), reversed(saved)):
                 # g: (n * B, ...) at this layer's output
                 if isinstance(layer, nn.MaxPool1d):
                     g = nn.functional.max_unpool1d(
                         g, idx.repeat_interleave(B, dim=0), layer.kernel_size, layer.stride,
-                        layer.padding, [n * B, *inp[1:]],
+                        layer.padding, [n * B, *inp.shape[1:]],
                     )  # fmt: skip
                     pooled = g
                 elif isinstance(layer, GlobalMaxPool):
@@ -343,9 +360,12 @@ class _DeepLift:
                     g = self._rescale(layer, inp, out, g, n, B, pooled)
                     pooled = None
                 else:
-                    g = self._linear(layer, inp, g)
+                    g = self._linear(layer, inp.shape, g)
+                below = _conserved(g, inp, n, B)
+                losses.append((below - kept).abs().reshape(n, B).amax(dim=1))
+                kept = below
             M = split.conv_transpose(g)
-        return M.reshape(n, B, *X.shape[1:]), f_x, f_refs
+        return M.reshape(n, B, *X.shape[1:]), f_x, f_refs, torch.stack(losses[::-1], dim=1)
 
     @staticmethod
     def _rescale(layer, inp, out, g, n, B, pooled):
@@ -417,6 +437,44 @@ def _tied_maxima(h: torch.Tensor, maxima: torch.Tensor) -> tuple[torch.Tensor, t
     """
     is_max = (h == maxima[..., None]).to(h.dtype)
     return is_max, is_max.sum(dim=-1, keepdim=True)
+
+
+def _conserved(g: torch.Tensor, activations: torch.Tensor, n: int, B: int) -> torch.Tensor:
+    """``sum m * (a_x - a_r)`` per pair ``(n * B,)``.
+
+    ``g`` ``(n * B, ...)`` are the multipliers of each pair at a layer boundary and
+    ``activations`` ``(n + n * B, ...)`` the activations there, inputs first.
+    """
+    delta = activations[:n].repeat_interleave(B, dim=0) - activations[n:]
+    return (g * delta).flatten(1).sum(dim=1)
+
+
+def _layer_names(split: FirstLayerSplit, layers: list[nn.Module]) -> list[str]:
+    """Readable names of ``layers`` (the split's layers after the first convolution).
+
+    ``"pool1 (MaxPool1d)"`` from the model's own module names; batch norms folded
+    into a convolution go by the convolution's name; a layer the model does not
+    register (a head built on the fly) by its type; ``"layer j (Type)"`` if the
+    layers cannot be matched.
+    """
+    inner = split.wrapper.model
+    names = {id(m): name for name, m in inner.named_modules() if name}
+    kept: list[nn.Module] = []  # the local layers as _fold_batchnorm keeps them
+    for module in _flatten(list(inner.ism_split()[0])):
+        if isinstance(module, nn.Dropout | nn.Identity):
+            continue
+        folds = isinstance(module, nn.BatchNorm1d) and kept and isinstance(kept[-1], nn.Conv1d)
+        if folds and module.running_mean is not None and not module.training:
+            continue
+        kept.append(module)
+    originals = kept[1:] + _flatten(list(split.head))
+    if len(originals) != len(layers):
+        return [f"layer {j + 1} ({type(m).__name__})" for j, m in enumerate(layers)]
+    out = []
+    for module in originals:
+        kind = type(module).__name__
+        out.append(f"{names[id(module)]} ({kind})" if id(module) in names else f"{kind} in the head")
+    return out
 
 
 def _simple_pool(pool: nn.MaxPool1d) -> bool:
