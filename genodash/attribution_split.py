@@ -312,11 +312,12 @@ class _DeepLift:
         change: ``sum m * (in_x - in_r) = f(x) - f(r)``. Each layer's rule is checked
         on its own: ``losses[i, j]`` ``(n, len(layers))`` is the largest (over the
         references) ``|sum m_in * d_in - sum m_out * d_out|`` of layer ``j``. Summed
-        with signs over the layers, these are exactly the completeness gap.
+        with signs over the layers, these are exactly the completeness gap. Linear
+        layers conserve it by construction (0, not computed).
         """
         n, B = refs.shape[:2]
         split = self.split
-        saved: list[tuple] = []  # per layer: its input (inputs then references), output, indices
+        saved: list[tuple] = []  # per layer: its input (inputs, then references) or its shape, ...
         with torch.no_grad():
             h = split.conv(torch.cat([X, refs.reshape(n * B, *X.shape[1:])]))
             for layer in self.layers:
@@ -332,9 +333,9 @@ class _DeepLift:
                 elif type(layer) in _RESCALE:
                     out = layer(h)
                     saved.append((h, out, None))
-                else:
+                else:  # linear: only its input's shape is needed
                     out = layer(h)
-                    saved.append((h, None, None))
+                    saved.append((h.shape, None, None))
                 h = out
             values = split.wrapper.select(h)[:, 0]
             f_x, f_refs = values[:n], values[n:].reshape(n, B)
@@ -359,8 +360,10 @@ class _DeepLift:
                 elif type(layer) in _RESCALE:
                     g = self._rescale(layer, inp, out, g, n, B, pooled)
                     pooled = None
-                else:
-                    g = self._linear(layer, inp.shape, g)
+                else:  # linear: conserves exactly (the bias cancels), nothing to check
+                    g = self._linear(layer, inp, g)
+                    losses.append(torch.zeros(n, dtype=g.dtype, device=g.device))
+                    continue
                 below = _conserved(g, inp, n, B)
                 losses.append((below - kept).abs().reshape(n, B).amax(dim=1))
                 kept = below
@@ -445,8 +448,10 @@ def _conserved(g: torch.Tensor, activations: torch.Tensor, n: int, B: int) -> to
     ``g`` ``(n * B, ...)`` are the multipliers of each pair at a layer boundary and
     ``activations`` ``(n + n * B, ...)`` the activations there, inputs first.
     """
-    delta = activations[:n].repeat_interleave(B, dim=0) - activations[n:]
-    return (g * delta).flatten(1).sum(dim=1)
+    F = activations[0].numel()
+    with_inputs = torch.bmm(g.reshape(n, B, F), activations[:n].reshape(n, F, 1)).reshape(n * B)
+    with_refs = torch.bmm(g.reshape(n * B, 1, F), activations[n:].reshape(n * B, F, 1)).reshape(n * B)
+    return with_inputs - with_refs
 
 
 def _layer_names(split: FirstLayerSplit, layers: list[nn.Module]) -> list[str]:
