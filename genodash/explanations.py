@@ -19,7 +19,8 @@ from genodash.sequence import one_hot_encode
 
 #: Most sequences explained in one run (each method runs on every one).
 MAX_SEQUENCES = 20
-#: Most full-model mutant passes allowed when a model has no fast ISM path.
+#: Most full-model mutant passes allowed when a model has no fast ISM path (ISM and
+#: occlusion: one pass per substitution or occluded position).
 MAX_SLOW_ISM_MUTANTS = 30_000
 
 
@@ -140,13 +141,15 @@ def explain_records(
     card = loaded.card
     fitted = tuple(fit_length(r.sequence, card.input_length) for r in records)
     X = one_hot_encode([f.sequence for f in fitted])
-    if "ism" in methods and not hasattr(loaded.model, "ism_split"):
-        mutants = 3 * X.shape[0] * X.shape[2]
-        if mutants > MAX_SLOW_ISM_MUTANTS:
-            raise InputError(
-                f"ISM of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {mutants:,} full passes of "
-                f"{card.name}, which has no fast ISM path; choose fewer sequences or another method"
-            )
+    for method, per_position in (("ism", 3), ("occlusion", 1)):
+        if method in methods and not hasattr(loaded.model, "ism_split"):
+            mutants = per_position * X.shape[0] * X.shape[2]
+            if mutants > MAX_SLOW_ISM_MUTANTS:
+                raise InputError(
+                    f"{method} of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {mutants:,} full "
+                    f"passes of {card.name}, which has no fast windowed path; choose fewer sequences or "
+                    "another method"
+                )
     task = card.tasks[target] if isinstance(target, int) else target
     n = X.shape[0]
     results: dict[str, Attribution] = {}

@@ -24,6 +24,8 @@ from genodash.errors import check
 from genodash.predict import Progress
 from genodash.targets import TargetOutput
 
+#: Input values (rows x 4 x L) per full-model pass when a model has no windowed path.
+FULL_PASS_ELEMENTS = 4_000_000
 _POINTWISE = (
     nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus, nn.GELU, nn.SiLU,
     nn.BatchNorm1d, nn.Dropout, nn.Identity,
@@ -305,6 +307,8 @@ def _replacement_effects(
     device = param.device if param is not None else torch.device("cpu")
     N, _, L = X.shape
     plan = _fast_plan(model, L) if fast else None
+    if plan is None:  # whole inputs per row: keep a pass to about FULL_PASS_ELEMENTS input values
+        batch_size = max(1, min(batch_size, FULL_PASS_ELEMENTS // (4 * L)))
     select = model.select if isinstance(model, TargetOutput) else (lambda out: out)
     results = []
     with torch.inference_mode():

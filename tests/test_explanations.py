@@ -50,5 +50,7 @@ def test_limits(oct4_mafk, monkeypatch):
         explain_records(oct4_mafk, [record], methods=["shap"])
     monkeypatch.setattr(explanations, "MAX_SLOW_ISM_MUTANTS", 10)
     monkeypatch.delattr(type(oct4_mafk.model), "ism_split")
-    with pytest.raises(InputError, match="needs 600 full passes"):
+    with pytest.raises(InputError, match="ism of 1 sequence.* needs 600 full passes"):
         explain_records(oct4_mafk, [record], methods=["ism"])
+    with pytest.raises(InputError, match="occlusion of 1 sequence.* needs 200 full passes"):
+        explain_records(oct4_mafk, [record], methods=["occlusion"])

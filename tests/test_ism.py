@@ -76,3 +76,25 @@ def test_model_and_input_unchanged_and_bad_shape():
     assert torch.equal(X, before) and not model.training
     with pytest.raises(InputError, match=r"shape \(N, 4, L\)"):
         saturation_mutagenesis(model, torch.zeros(4, 60))
+
+
+def test_full_model_passes_are_bounded_by_input_size(monkeypatch):
+    """Without a windowed path a pass holds about FULL_PASS_ELEMENTS input values, whatever the batch size."""
+    import genodash.ism as ism
+
+    model = frozen(ConvPoolCNN(n_tasks=1, filters=4, filters2=4, hidden=4))
+    wrapper = TargetOutput(model, 0)
+    X = random_one_hot(1, 60)
+    rows = []
+    forward = wrapper.forward
+
+    def counting(x):
+        rows.append(x.shape[0])
+        return forward(x)
+
+    monkeypatch.setattr(wrapper, "forward", counting)
+    monkeypatch.setattr(ism, "FULL_PASS_ELEMENTS", 4 * 60 * 7)
+    bounded = ism.occlusion(wrapper, X, batch_size=1024, fast=False)
+    assert max(rows) == 7
+    monkeypatch.setattr(ism, "FULL_PASS_ELEMENTS", 10**9)
+    torch.testing.assert_close(ism.occlusion(wrapper, X, batch_size=1024, fast=False), bounded)
