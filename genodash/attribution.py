@@ -317,7 +317,8 @@ def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict, progress: Pro
 
     A one-position window goes through :func:`genodash.ism.occlusion` (windowed
     recomputation where the model allows it; the same values as Captum's
-    ``Occlusion``); wider windows through Captum, all windows of a sequence per pass.
+    ``Occlusion``); wider windows through Captum, as many windows per pass as
+    :data:`genodash.ism.FULL_PASS_ELEMENTS` allows.
     """
     width = options.get("occlusion_width", 1)
     X = X.float()
@@ -329,11 +330,15 @@ def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict, progress: Pro
             progress=progress,
         )  # fmt: skip
         return drops[:, None] * X.cpu()
+    from genodash.ism import FULL_PASS_ELEMENTS
+
+    L = X.shape[2]
+    per_pass = max(1, min(L - width + 1, FULL_PASS_ELEMENTS // (4 * L)))
     explainer, out = Occlusion(wrapper), []
     for n in range(X.shape[0]):
         values = explainer.attribute(
             X[n : n + 1], sliding_window_shapes=(4, width), strides=(4, 1), baselines=0.0, target=0,
-            perturbations_per_eval=max(1, X.shape[2] - width + 1),
+            perturbations_per_eval=per_pass,
         )  # fmt: skip
         # Captum gives every channel of a position the same value; keep it on the observed base.
         out.append((values[:, :1] * X[n : n + 1]).detach().cpu())
