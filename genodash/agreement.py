@@ -76,3 +76,48 @@ def method_agreement(importance: dict[str, torch.Tensor], top_fraction: float = 
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Below this fraction of shared top positions, a method is said to disagree with ISM.
+MIN_TOP_OVERLAP = 0.3
+
+
+def disagreements_with(
+    importance: dict[str, torch.Tensor],
+    reference: str = "ism",
+    top_fraction: float = 0.1,
+    min_overlap: float = MIN_TOP_OVERLAP,
+) -> dict[str, list[int]]:
+    """Sequences on which each method's top positions miss the reference method's.
+
+    ISM measures what the model does when each base changes, so a gradient method whose
+    most important positions are mostly not ISM's deserves a second look.
+
+    Parameters
+    ----------
+    importance : dict of str to torch.Tensor
+        Method name -> ``(N, L)`` per-position importance (compared by magnitude).
+    reference : str
+        The method the others are checked against.
+    top_fraction, min_overlap : float
+        A sequence counts when fewer than ``min_overlap`` of the reference's top
+        ``top_fraction`` positions are among the method's.
+
+    Returns
+    -------
+    dict of str to list of int
+        Method -> 0-based indices of those sequences; only methods with any. Empty
+        when ``reference`` is not among the methods.
+    """
+    if reference not in importance:
+        return {}
+    arrays = {name: np.abs(t.detach().cpu().numpy().astype(float)) for name, t in importance.items()}
+    k = max(1, int(round(top_fraction * arrays[reference].shape[1])))
+    out = {}
+    for name, values in arrays.items():
+        if name == reference:
+            continue
+        low = np.flatnonzero(top_overlap(arrays[reference], values, k) < min_overlap)
+        if len(low):
+            out[name] = low.tolist()
+    return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import torch
 
-from genodash.agreement import method_agreement
+from genodash.agreement import MIN_TOP_OVERLAP, disagreements_with, method_agreement
 from genodash.attribution import METHODS, Attribution, explain
 from genodash.errors import InputError, check
 from genodash.io import Record
@@ -55,6 +55,25 @@ class ExplanationSet:
     attributions: dict[str, Attribution]
     agreement: pd.DataFrame | None
     settings: dict = field(default_factory=dict)
+
+    def ism_disagreements(self) -> dict[str, list[int]]:
+        """Method -> 0-based sequences whose top positions mostly miss ISM's (see
+        :func:`genodash.agreement.disagreements_with`); empty without ISM."""
+        return disagreements_with({m: a.position_importance() for m, a in self.attributions.items()})
+
+    def ism_disagreement_messages(self) -> list[str]:
+        """One warning per method that disagrees with ISM, naming the sequences (up to five)."""
+        messages = []
+        for method, rows in self.ism_disagreements().items():
+            names = ", ".join(f"{i + 1}. {self.records[i].name}" for i in rows[:5])
+            more = " ..." if len(rows) > 5 else ""
+            messages.append(
+                f"**{method}** disagrees with ISM on {len(rows)} of {len(self.records)} sequences "
+                f"({names}{more}): fewer than {MIN_TOP_OVERLAP:.0%} of ISM's most important positions "
+                f"are among {method}'s. ISM measures what the model does when each base changes; "
+                "check these logos against it."
+            )
+        return messages
 
     def first_position(self, index: int) -> int:
         """1-based coordinate (in the user's sequence) of column 0 of sequence ``index``."""

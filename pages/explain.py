@@ -100,6 +100,8 @@ for method, attribution in result.attributions.items():
 if result.agreement is not None:
     st.markdown("**How much the methods agree** (per-position importance, by magnitude)")
     st.dataframe(result.agreement, hide_index=True)
+for message in result.ism_disagreement_messages():
+    st.warning(message)
 
 length = len(fitted.sequence)
 first = result.first_position(view)

@@ -30,3 +30,20 @@ def test_table_and_errors():
     assert row["top 5 overlap"] == 1.0
     with pytest.raises(InputError, match="at least two"):
         method_agreement({"a": x})
+
+
+def test_disagreements_with_ism_name_the_sequences():
+    from genodash.agreement import disagreements_with
+
+    ism = torch.zeros(3, 100)
+    ism[:, 10:20] = torch.arange(10, 0, -1)  # ISM's top 10 positions: 10..19
+    same = ism * -2.0  # magnitudes are compared: the same top positions
+    elsewhere = ism.clone()
+    elsewhere[1] = 0
+    elsewhere[1, 60:70] = 5.0  # sequence 1 puts its weight elsewhere
+    partly = ism.clone()
+    partly[2, 10:18] = 0
+    partly[2, 80:88] = 9.0  # sequence 2 shares 2 of 10 top positions (< 0.3)
+    found = disagreements_with({"ism": ism, "saliency": same, "ig": elsewhere, "dls": partly})
+    assert found == {"ig": [1], "dls": [2]}
+    assert disagreements_with({"saliency": same, "ig": elsewhere}) == {}  # no ISM, no verdict

@@ -54,3 +54,22 @@ def test_limits(oct4_mafk, monkeypatch):
         explain_records(oct4_mafk, [record], methods=["ism"])
     with pytest.raises(InputError, match="occlusion of 1 sequence.* needs 200 full passes"):
         explain_records(oct4_mafk, [record], methods=["occlusion"])
+
+
+def test_ism_disagreement_messages_name_the_sequences(example):
+    """A method whose top positions miss ISM's gets a warning naming the sequence."""
+    import dataclasses
+
+    from genodash.attribution import Attribution
+
+    ism = example.attributions["ism"]
+    importance = ism.position_importance().abs()  # (N, L)
+    shifted = importance.roll(importance.shape[1] // 2, dims=1)  # the same peaks, half a sequence away
+    values = shifted[:, None].expand(-1, 4, -1) * example.X
+    fake = Attribution("saliency", values, values, None, None, ())
+    broken = dataclasses.replace(example, attributions={"ism": ism, "saliency": fake})
+    (message,) = broken.ism_disagreement_messages()
+    assert message.startswith(f"**saliency** disagrees with ISM on {len(example.records)} of")
+    assert f"1. {example.records[0].name}" in message
+    agreeing = dataclasses.replace(example, attributions={"ism": ism, "saliency": ism})
+    assert agreeing.ism_disagreement_messages() == []

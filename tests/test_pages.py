@@ -107,7 +107,7 @@ def test_explain_page_logos_track_heatmap_agreement(app_test):
     assert set(agreement["method A"]) | set(agreement["method B"]) == {"saliency", "deep_lift_shap", "ism"}
     # oct4-mafk's max pools lose part of the output change under DeepLIFT's rules: the page says so,
     # and names the layers, instead of failing silently
-    (deeplift_warning,) = [w.value for w in at.warning if "deep_lift_shap" in w.value]
+    (deeplift_warning,) = [w.value for w in at.warning if "deep_lift_shap**: Completeness" in w.value]
     assert "Completeness check failed" in deeplift_warning and "pool1 (MaxPool1d)" in deeplift_warning
     # the window slider redraws the logos without recomputing
     run_id = at.session_state["explain_result"].run_id
