@@ -41,6 +41,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from genodash.agreement import disagreements_with  # noqa: E402
 from genodash.attribution import METHODS, attribute  # noqa: E402
 from genodash.metrics import auroc  # noqa: E402
 from genodash.models import load_model  # noqa: E402
@@ -139,7 +140,7 @@ def main() -> None:
     for key, value in environment().items():
         print(f"  {key}: {value}")
 
-    results = {}
+    results, all_scores = {}, {}
     rows = [
         r for r in configurations(args.n_baselines, args.n_steps) if not args.only or r["label"] in args.only
     ]
@@ -147,6 +148,7 @@ def main() -> None:
         started = time.time()
         with loaded.lock:
             scores = position_scores(loaded.model, X, config, args.batch_size)
+        all_scores[config["label"]] = scores
         values = per_sequence_auroc(scores, mask)
         results[config["label"]] = {
             "mean": float(values.mean()),
@@ -177,6 +179,12 @@ def main() -> None:
             gain = results[on]["mean"] - results[off]["mean"]
             verdict = "met" if gain >= MIN_CORRECTION_GAIN else "MISSED"
             print(f"gradient correction, {off}: {gain:+.4f} (target >= +{MIN_CORRECTION_GAIN}) {verdict}")
+
+    # How often the Explain page's "disagrees with ISM" warning fires on this model
+    flagged = disagreements_with({label: scores.abs() for label, scores in all_scores.items()})
+    if "ism" in all_scores:
+        shares = {label: len(flagged.get(label, [])) / len(data) for label in all_scores if label != "ism"}
+        print("sequences flagged as disagreeing with ISM:", {k: f"{v:.1%}" for k, v in shares.items()})
 
     # Why correction helps little or much: how far the gradients point off the simplex
     # of one-hot columns (Majdandzic et al.): angle between each position's gradient
