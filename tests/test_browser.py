@@ -226,3 +226,63 @@ def test_variant_demo_in_a_real_browser(server, browser):
     wait_idle(page, timeout=120_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF: its /Type /Page objects (not the /Pages tree nodes)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def test_variant_report_prints_on_one_a4_and_one_letter_page(browser):
+    """README: the Variant page's 'Download report (HTML)' prints on one A4 and one Letter page."""
+    import numpy as np
+
+    from genodash.genome import Genome
+    from genodash.logos import figure_bytes, logo_figure
+    from genodash.models import ZOO_DIR, read_card
+    from genodash.spliceai import weights
+    from genodash.spliceai.genes import read_gene_table
+    from genodash.spliceai.scorer import SpliceAIScorer
+    from genodash.variants import parse_text
+    from genodash.variants.report import RESEARCH_STAMP, ReportFigure, variant_report
+    from genodash.variants.splicing import score_splicing
+    from genodash.variants.triage import TriageRow, check_entries
+
+    from .test_variant_report import DEMO, HBB
+
+    if weights.unavailable_reason() is not None:
+        pytest.skip("SpliceAI weights not installed")  # as test_ivs1_110_scored_by_spliceai_reads_ds_ag_045
+
+    # IVS1-110 scored by SpliceAI, as in test_ivs1_110_scored_by_spliceai_reads_ds_ag_045
+    genes = read_gene_table(HBB / "annotation_spliceai.txt")
+    with Genome(HBB / "U01317.1.fa") as genome:
+        checked = check_entries(parse_text("U01317.1:62388 G>A  # HBB:IVS1-110G>A"), genome)[0].checked
+        result = score_splicing(SpliceAIScorer("cpu"), [checked], genome, genes, distance=50, mask=False)[0]
+    row = TriageRow(checked.variant, checked, splice=result)
+    # three real PNG logos at the narrowest width the page draws (4 x 2.2 in: the tallest in print)
+    rng = np.random.default_rng(0)
+    labels = [str(62388 + i) for i in range(-10, 11)]
+    logos = []
+    for which in ("REF", "ALT", "ALT - REF"):
+        fig = logo_figure(
+            rng.normal(size=(4, 21)), labels=labels, highlight=(11, 11), title=f"{which}: saliency, HBB"
+        )
+        logos.append(ReportFigure(which, figure_bytes(fig, "png")))
+    card = read_card(ZOO_DIR / "spliceai" / "card.json")
+    note = (
+        "Method saliency: attributions of the acceptor output at U01317.1:62390 (DP +2), REF and ALT aligned"
+    )
+    doc = variant_report(row, card, DEMO, logos=logos, logo_note=note)
+
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_content(doc, wait_until="load")
+    assert page.locator("img").count() == 3
+    assert page.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.get_by_text(RESEARCH_STAMP).first.is_visible()
+    assert page.get_by_text("RESEARCH USE ONLY", exact=False).count() == 2  # top and footer
+    pages = {size: pdf_pages(page.pdf(format=size)) for size in ("A4", "Letter")}
+    page.close()
+    assert [u for u in requests if not u.startswith(("data:", "about:"))] == []
+    assert pages == {"A4": 1, "Letter": 1}
