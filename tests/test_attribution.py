@@ -331,3 +331,28 @@ def test_occlusion_equals_captum(name):
             torch.testing.assert_close(ours, captum, rtol=0, atol=tolerance)
     assert torch.equal(X, before)
     assert ours[1, :, 7].abs().sum() == 0
+
+
+def test_integrated_gradients_pool_routing_keeps_the_first_maximum_on_ties():
+    """The scatter-add past the first max pool routes each window's gradient as autograd does."""
+    from genodash.architectures import Basset
+    from genodash.attribution_split import first_layer_split
+    from genodash.targets import TargetOutput
+
+    model = _frozen(Basset(3, input_length=150, filters=(16, 12, 8), hidden=16))
+    split = first_layer_split(TargetOutput(model, 1).eval())
+    pool = split.grad_rest[0]
+    assert type(pool) is nn.MaxPool1d
+    C, L1 = split.conv(torch.zeros(1, 4, 150)).shape[1:]
+    k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
+    L1 += k - 1  # positions past the last whole window get no gradient
+    g = torch.Generator().manual_seed(3)
+    G, S = 2, 3
+    z = torch.randint(-2, 3, (G * S, C, L1), generator=g).float()  # many tied maxima, positive too
+    assert ((z[..., : k * (L1 // k)].unflatten(-1, (-1, k)) == 2).sum(-1) > 1).any()
+    weights = torch.rand(G * S, generator=g)
+    total = torch.zeros(G, C, L1)
+    split._accumulate(z, weights, total)
+    expected = split._grad(z, weights).reshape(G, S, C, L1).sum(dim=1)
+    torch.testing.assert_close(total, expected, rtol=1e-6, atol=1e-7)
+    assert (total != 0).any()
