@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from genodash.architectures import GlobalMaxPool
-from genodash.ism import _fold_batchnorm
+from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
 
 #: First-layer values (rows x channels x length) per integrated-gradients backward
@@ -84,10 +84,21 @@ class FirstLayerSplit:
     head : callable
         The rest of the model, from the last local layer's output to ``(N, T)`` or
         ``(N, T, L_out)``.
+    rest_sources : list of torch.nn.Module, optional
+        The model's own module behind each of ``rest`` (a folded convolution's is the
+        original convolution): for naming layers. Default: ``rest``.
     """
 
-    def __init__(self, wrapper: TargetOutput, first: nn.Conv1d, rest: list[nn.Module], head: Callable):
+    def __init__(
+        self,
+        wrapper: TargetOutput,
+        first: nn.Conv1d,
+        rest: list[nn.Module],
+        head: Callable,
+        rest_sources: list[nn.Module] | None = None,
+    ):
         self.wrapper, self.first, self.rest, self.head = wrapper, first, rest, head
+        self.rest_sources = rest if rest_sources is None else rest_sources
         self.weight = first.weight.detach()
         self.bias = first.bias.detach() if first.bias is not None else None
         self.padding, self.dilation = first.padding[0], first.dilation[0]
@@ -459,26 +470,14 @@ def _conserved(g: torch.Tensor, activations: torch.Tensor, n: int, B: int) -> to
 def _layer_names(split: FirstLayerSplit, layers: list[nn.Module]) -> list[str]:
     """Readable names of ``layers`` (the split's layers after the first convolution).
 
-    ``"pool1 (MaxPool1d)"`` from the model's own module names; batch norms folded
-    into a convolution go by the convolution's name; a layer the model does not
-    register (a head built on the fly) by its type; ``"layer j (Type)"`` if the
-    layers cannot be matched.
+    ``"pool1 (MaxPool1d)"`` from the model's own module names (a convolution with its
+    batch norm folded in goes by the convolution's); a layer the model does not
+    register (a head built on the fly) by its type.
     """
-    inner = split.wrapper.model
-    names = {id(m): name for name, m in inner.named_modules() if name}
-    kept: list[nn.Module] = []  # the local layers as _fold_batchnorm keeps them
-    for module in _flatten(list(inner.ism_split()[0])):
-        if isinstance(module, nn.Dropout | nn.Identity):
-            continue
-        folds = isinstance(module, nn.BatchNorm1d) and kept and isinstance(kept[-1], nn.Conv1d)
-        if folds and module.running_mean is not None and not module.training:
-            continue
-        kept.append(module)
-    originals = kept[1:] + _flatten(list(split.head))
-    if len(originals) != len(layers):
-        return [f"layer {j + 1} ({type(m).__name__})" for j, m in enumerate(layers)]
+    names = {id(m): name for name, m in split.wrapper.model.named_modules() if name}
+    originals = list(split.rest_sources) + _flatten(list(split.head))
     out = []
-    for module in originals:
+    for module, _ in zip(originals, layers, strict=True):
         kind = type(module).__name__
         out.append(f"{names[id(module)]} ({kind})" if id(module) in names else f"{kind} in the head")
     return out
@@ -538,8 +537,9 @@ def first_layer_split(wrapper: nn.Module) -> FirstLayerSplit | None:
     if not ok:
         return None
     with torch.no_grad():
-        folded = _fold_batchnorm(list(layers))
-    return FirstLayerSplit(wrapper, folded[0], folded[1:], head)
+        folded = _fold_batchnorm_sources(list(layers))
+    modules = [module for module, _ in folded]
+    return FirstLayerSplit(wrapper, modules[0], modules[1:], head, [source for _, source in folded[1:]])
 
 
 def deeplift_supported(split: FirstLayerSplit) -> bool:

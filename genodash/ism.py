@@ -77,11 +77,20 @@ def _fold_batchnorm(layers: list[nn.Module]) -> list[nn.Module]:
 
     The result computes the same function with fewer window operations.
     """
-    folded: list[nn.Module] = []
+    return [module for module, _ in _fold_batchnorm_sources(layers)]
+
+
+def _fold_batchnorm_sources(layers: list[nn.Module]) -> list[tuple[nn.Module, nn.Module]]:
+    """:func:`_fold_batchnorm`, each kept layer with the original it stands for.
+
+    A convolution with a batch norm folded in is a new module; its source is the
+    original convolution. Other layers are their own source.
+    """
+    folded: list[tuple[nn.Module, nn.Module]] = []
     for module in layers:
         if isinstance(module, nn.Dropout | nn.Identity):
             continue
-        previous = folded[-1] if folded else None
+        previous, source = folded[-1] if folded else (None, None)
         if (
             isinstance(module, nn.BatchNorm1d)
             and isinstance(previous, nn.Conv1d)
@@ -93,9 +102,9 @@ def _fold_batchnorm(layers: list[nn.Module]) -> list[nn.Module]:
             bias = previous.bias if previous.bias is not None else torch.zeros_like(module.running_mean)
             conv.weight = nn.Parameter(previous.weight * scale[:, None, None], requires_grad=False)
             conv.bias = nn.Parameter((bias - module.running_mean) * scale + module.bias, requires_grad=False)
-            folded[-1] = conv
+            folded[-1] = (conv, source)
             continue
-        folded.append(module)
+        folded.append((module, module))
     return folded
 
 
