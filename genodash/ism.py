@@ -305,11 +305,11 @@ def _replacement_effects(
     batch_size: int,
     fast: bool,
     progress: Progress | None,
-) -> list[tuple[torch.Tensor, torch.Tensor]]:
+) -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     """Output change when single input columns are replaced, sequence by sequence.
 
     ``changes(x)`` gives, for one ``(4, L)`` sequence, the positions ``(B,)`` and new
-    columns ``(B, 4)`` to try. Returns, per sequence, those positions and
+    columns ``(B, 4)`` to try. Returns, per sequence, those positions, columns and
     ``output(changed) - output(x)`` ``(B,)``, on the CPU.
     """
     param = next(model.parameters(), None)
@@ -337,7 +337,7 @@ def _replacement_effects(
                     batch[torch.arange(pos.shape[0], device=device), :, pos] = col.to(batch.dtype)
                     out = model(batch)
                 deltas[start : start + pos.shape[0]] = (out.reshape(-1) - ref_value).float().cpu()
-            results.append((positions.cpu(), deltas))
+            results.append((positions.cpu(), columns.cpu(), deltas))
             if progress is not None:
                 progress(n + 1, N)
     return results
@@ -379,19 +379,18 @@ def saturation_mutagenesis(
     """
     check(X.ndim == 3 and X.shape[1] == 4, f"X must have shape (N, 4, L), got {tuple(X.shape)}")
     N, _, L = X.shape
-    bases_tried: list[torch.Tensor] = []
 
     def changes(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         positions, bases = _substitutions(x)
         if columns is not None:
             keep = (positions >= columns[0]) & (positions < columns[1])
             positions, bases = positions[keep], bases[keep]
-        bases_tried.append(bases.cpu())
         return positions, nn.functional.one_hot(bases, 4)
 
     results = _replacement_effects(model, X, changes, batch_size, fast, progress)
     effects = torch.zeros(N, 4, L)
-    for n, ((positions, deltas), bases) in enumerate(zip(results, bases_tried, strict=True)):
+    for n, (positions, columns_tried, deltas) in enumerate(results):
+        bases = columns_tried.argmax(dim=1)
         effects[n, bases, positions] = deltas
     return effects
 
@@ -430,6 +429,6 @@ def occlusion(
 
     results = _replacement_effects(model, X, changes, batch_size, fast, progress)
     drops = torch.zeros(N, L)
-    for n, (positions, deltas) in enumerate(results):
+    for n, (positions, _, deltas) in enumerate(results):
         drops[n, positions] = -deltas
     return drops
