@@ -34,6 +34,7 @@ from torch import nn
 
 from genodash.attribution_split import FirstLayerSplit, deeplift_supported, first_layer_split
 from genodash.errors import check
+from genodash.ism import FULL_PASS_ELEMENTS, occlusion, saturation_mutagenesis
 from genodash.predict import Progress
 from genodash.sequence import decode_one_hot, one_hot_encode
 from genodash.shuffle import dinucleotide_shuffle
@@ -323,15 +324,11 @@ def _occlusion(wrapper: nn.Module, X: torch.Tensor, options: dict, progress: Pro
     width = options.get("occlusion_width", 1)
     X = X.float()
     if width == 1:
-        from genodash.ism import occlusion
-
         drops = occlusion(
             wrapper, X, batch_size=options.get("ism_batch_size", 1024), fast=options.get("fast", True),
             progress=progress,
         )  # fmt: skip
         return drops[:, None] * X.cpu()
-    from genodash.ism import FULL_PASS_ELEMENTS
-
     L = X.shape[2]
     per_pass = max(1, min(L - width + 1, FULL_PASS_ELEMENTS // (4 * L)))
     explainer, out = Occlusion(wrapper), []
@@ -418,8 +415,6 @@ def explain(
     warnings: list[str] = []
 
     if method == "ism":
-        from genodash.ism import saturation_mutagenesis
-
         H = saturation_mutagenesis(
             wrapper, X, batch_size=options.get("ism_batch_size", 1024), fast=options.get("fast", True),
             progress=progress,
