@@ -347,12 +347,40 @@ def test_integrated_gradients_pool_routing_keeps_the_first_maximum_on_ties():
     k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
     L1 += k - 1  # positions past the last whole window get no gradient
     g = torch.Generator().manual_seed(3)
-    G, S = 2, 3
-    z = torch.randint(-2, 3, (G * S, C, L1), generator=g).float()  # many tied maxima, positive too
+    P, S = 2, 3
+    # path points base + a * delta on a half-integer grid: many tied maxima, positive too
+    base = torch.randint(-2, 3, (P, C, L1), generator=g).float()
+    delta = torch.randint(-2, 3, (P, C, L1), generator=g).float()
+    alphas = torch.tensor([0.0, 0.5, 1.0])
+    z = torch.addcmul(base[:, None], alphas[:, None, None], delta[:, None]).flatten(0, 1)
     assert ((z[..., : k * (L1 // k)].unflatten(-1, (-1, k)) == 2).sum(-1) > 1).any()
-    weights = torch.rand(G * S, generator=g)
-    total = torch.zeros(G, C, L1)
-    split._accumulate(z, weights, total)
-    expected = split._grad(z, weights).reshape(G, S, C, L1).sum(dim=1)
+    weights = torch.rand(S, generator=g)
+    total = torch.zeros(P, C, L1)
+    split._accumulate(base, delta, alphas, weights, total)
+    expected = split._grad(z, weights.repeat(P)).reshape(P, S, C, L1).sum(dim=1)
     torch.testing.assert_close(total, expected, rtol=1e-6, atol=1e-7)
     assert (total != 0).any()
+    # without a path: the gradient at the points themselves (saliency), ties included
+    one = torch.ones(1)
+    total = torch.zeros(P, C, L1)
+    split._accumulate(base, None, one, one, total)
+    torch.testing.assert_close(total, split._grad(base), rtol=1e-6, atol=1e-7)
+    assert (total != 0).any()
+
+
+@pytest.mark.parametrize(("length", "kernel", "padding", "dilation"), [(200, 19, 9, 1), (57, 7, 3, 2), (30, 5, 0, 1)])
+def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding, dilation, monkeypatch):
+    """Matrix products over unfolded windows give conv1d's values, in chunks of any size."""
+    from genodash import attribution_split
+    from genodash.attribution_split import unfolded_conv1d
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(7, 4, length, generator=g)
+    weight, bias = torch.randn(16, 4, kernel, generator=g), torch.randn(16, generator=g)
+    expected = nn.functional.conv1d(x, weight, bias, padding=padding, dilation=dilation)
+    for positions in (attribution_split.POSITIONS_PER_PRODUCT, 2 * length, 1):  # 1: one row per product
+        monkeypatch.setattr(attribution_split, "POSITIONS_PER_PRODUCT", positions)
+        out = unfolded_conv1d(x, weight, bias, padding, dilation)
+        torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+        assert out.is_contiguous()
+    torch.testing.assert_close(unfolded_conv1d(x, weight, None, padding, dilation), expected - bias[:, None])
