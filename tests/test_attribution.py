@@ -368,7 +368,9 @@ def test_integrated_gradients_pool_routing_keeps_the_first_maximum_on_ties():
     assert (total != 0).any()
 
 
-@pytest.mark.parametrize(("length", "kernel", "padding", "dilation"), [(200, 19, 9, 1), (57, 7, 3, 2), (30, 5, 0, 1)])
+@pytest.mark.parametrize(
+    ("length", "kernel", "padding", "dilation"), [(200, 19, 9, 1), (57, 7, 3, 2), (30, 5, 0, 1)]
+)
 def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding, dilation, monkeypatch):
     """Matrix products over unfolded windows give conv1d's values, in chunks of any size."""
     from genodash import attribution_split
