@@ -234,16 +234,19 @@ class FirstLayerSplit:
             base_w, delta_w = by_offset(base), by_offset(delta)
             window = (slice(None), 0)
             pooled = points(base_w[window], None if delta is None else delta_w[window])  # (P, S, C, Lp)
-            first = torch.zeros(pooled.shape, dtype=torch.int64, device=pooled.device)
+            # (uint8 arithmetic: several times faster here than where/masked_fill)
+            first = torch.zeros(
+                pooled.shape, dtype=torch.uint8 if k < 256 else torch.int64, device=pooled.device
+            )
             for j in range(1, k):
                 window = (slice(None), j)
                 value = points(base_w[window], None if delta is None else delta_w[window])
                 later = value > pooled  # strictly: an earlier maximum wins a tie
-                first.masked_fill_(later, j)
-                pooled = torch.where(later, value, pooled)
+                first += later * (j - first)  # j where later, else unchanged (first < j)
+                pooled = torch.maximum(pooled, value)
             # where each pooled value came from in a row of ``total`` (P, C * L1)
             offsets = torch.arange(0, C * L1, L1, device=base.device)[:, None]
-            first += offsets + torch.arange(0, Lp * k, k, device=base.device)
+            first = first.to(torch.int64) + (offsets + torch.arange(0, Lp * k, k, device=base.device))
         with torch.enable_grad():
             leaf = pooled.flatten(0, 1).detach().requires_grad_(True)
             h = leaf
