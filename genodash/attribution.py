@@ -37,7 +37,7 @@ from genodash.errors import check
 from genodash.ism import FULL_PASS_ELEMENTS, occlusion, saturation_mutagenesis
 from genodash.predict import Progress
 from genodash.sequence import decode_one_hot, one_hot_encode
-from genodash.shuffle import dinucleotide_shuffle
+from genodash.shuffle import dinucleotide_shuffles
 from genodash.targets import TargetOutput, resolve_target
 
 BASELINES = ("dinuc_shuffle", "zeros", "uniform")
@@ -132,8 +132,7 @@ def make_references(X: torch.Tensor, kind: str, n: int, seed: int) -> torch.Tens
     check(n >= 1, f"n_baselines must be at least 1, got {n}")
     shuffles = []
     for seq in decode_one_hot(X):
-        rng = sequence_rng(seed, seq)
-        shuffles += [dinucleotide_shuffle(seq, rng) for _ in range(n)]
+        shuffles += dinucleotide_shuffles(seq, sequence_rng(seed, seq), n)
     return one_hot_encode(shuffles).reshape(N, n, 4, L)
 
 

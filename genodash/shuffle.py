@@ -1,4 +1,10 @@
-"""Seeded dinucleotide shuffles (Altschul & Erickson 1985), for references and backgrounds."""
+"""Seeded dinucleotide shuffles (Altschul & Erickson 1985), for references and backgrounds.
+
+The draws made from the generator, and their order (per shuffle: ``rng.integers`` in
+Wilson's algorithm, then ``rng.shuffle`` of each letter's exits), are part of the
+contract: references and the benchmark figures made with them must stay reproducible.
+About half the time of a 200 bp shuffle is those Generator calls, most of the rest the walk.
+"""
 
 from __future__ import annotations
 
@@ -26,14 +32,61 @@ def dinucleotide_shuffle(seq: str, rng: np.random.Generator) -> str:
     str
         Same length and same counts of every 2-mer as ``seq``.
     """
+    return dinucleotide_shuffles(seq, rng, 1)[0]
+
+
+def dinucleotide_shuffles(seq: str, rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` dinucleotide shuffles of one sequence, drawn from ``rng`` in turn.
+
+    Equal to ``[dinucleotide_shuffle(seq, rng) for _ in range(n)]`` (same draws in
+    the same order, so the same strings), but the dinucleotide graph is built once.
+
+    Parameters
+    ----------
+    seq : str
+        Any letters; length at least 1. Sequences shorter than 3 have only one
+        arrangement and come back unchanged, without drawing from ``rng``.
+    rng : numpy.random.Generator
+        The source of randomness (pass a seeded one for reproducible results).
+    n : int
+        How many shuffles, at least 0.
+
+    Returns
+    -------
+    list of str
+        ``n`` strings, each of the same length and with the same counts of every
+        2-mer and the same first and last letters as ``seq``.
+    """
     check(len(seq) > 0, "cannot shuffle an empty sequence")
+    check(n >= 0, f"n must be at least 0, got {n}")
     if len(seq) < 3:
-        return seq
+        return [seq] * n
+    # The exits of each letter, in order of appearance; the dict's order (letters by
+    # first appearance) is the order Wilson's algorithm visits them in.
     exits: dict[str, list[str]] = {}
     for a, b in zip(seq, seq[1:]):
         exits.setdefault(a, []).append(b)
-    last = seq[-1]
-    # Wilson's algorithm: a random spanning arborescence directed towards `last`.
+    return [_walk(seq[0], len(seq), _exit_orders(exits, seq[-1], rng)) for _ in range(n)]
+
+
+def _exit_orders(exits: dict[str, list[str]], last: str, rng: np.random.Generator) -> dict[str, list[str]]:
+    """A random order of each letter's exits whose last exits lead to ``last``.
+
+    Parameters
+    ----------
+    exits : dict of str to list of str
+        Letter -> the letters that follow it in the sequence, in order.
+    last : str
+        The sequence's final letter.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    dict of str to list of str
+        Letter -> its exits in the order the walk takes them: the others shuffled,
+        then the last exit of a random arborescence directed towards ``last``.
+    """
+    # Wilson's algorithm: loop-erased random walks until they hit the tree.
     in_tree = {last}
     last_exit: dict[str, int] = {}
     for start in exits:
@@ -45,17 +98,37 @@ def dinucleotide_shuffle(seq: str, rng: np.random.Generator) -> str:
         while node not in in_tree:
             in_tree.add(node)
             node = exits[node][last_exit[node]]
-    order: dict[str, list[str]] = {}
+    order = {}
     for node, targets in exits.items():
-        targets = list(targets)
-        keep = targets.pop(last_exit[node]) if node in last_exit else None
-        rng.shuffle(targets)
+        keep = last_exit.get(node)
+        others = targets.copy() if keep is None else targets[:keep] + targets[keep + 1 :]
+        rng.shuffle(others)
         if keep is not None:
-            targets.append(keep)
-        order[node] = targets[::-1]  # pop() from the end walks them in order
-    out = [seq[0]]
-    node = seq[0]
-    for _ in range(len(seq) - 1):
-        node = order[node].pop()
-        out.append(node)
-    return "".join(out)
+            others.append(targets[keep])
+        order[node] = others
+    return order
+
+
+def _walk(first: str, length: int, order: dict[str, list[str]]) -> str:
+    """The Eulerian walk from ``first`` that leaves each letter by its exits in ``order``.
+
+    Parameters
+    ----------
+    first : str
+        The starting letter.
+    length : int
+        Letters in the walk, ``first`` included (one more than the exits in ``order``).
+    order : dict of str to list of str
+        Letter -> its exits in the order they are taken.
+
+    Returns
+    -------
+    str
+        The ``length`` letters visited.
+    """
+    # One step at a time in Python (about 60 ns a step): the walk is sequential, and
+    # numpy steps over several walks at once cost more until there are hundreds of them.
+    # Each letter's exits reversed, so that pop() takes them in order.
+    take_exit = {node: targets[::-1].pop for node, targets in order.items()}
+    node = first
+    return first + "".join([node := take_exit[node]() for _ in range(length - 1)])
