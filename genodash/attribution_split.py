@@ -244,9 +244,6 @@ class FirstLayerSplit:
                 later = value > pooled  # strictly: an earlier maximum wins a tie
                 first += later * (j - first)  # j where later, else unchanged (first < j)
                 pooled = torch.maximum(pooled, value)
-            # where each pooled value came from in a row of ``total`` (P, C * L1)
-            offsets = torch.arange(0, C * L1, L1, device=base.device)[:, None]
-            first = first.to(torch.int64) + (offsets + torch.arange(0, Lp * k, k, device=base.device))
         with torch.enable_grad():
             leaf = pooled.flatten(0, 1).detach().requires_grad_(True)
             h = leaf
@@ -255,7 +252,10 @@ class FirstLayerSplit:
             out = self.wrapper.select(self.head(h))[:, 0]
             (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
         with torch.no_grad():
-            total.view(P, -1).scatter_add_(1, first.view(P, -1), grad.reshape(P, -1))
+            # where each pooled value came from in a row of ``total`` (P, C * L1)
+            offsets = torch.arange(0, C * L1, L1, device=base.device)[:, None]
+            index = first.to(torch.int64).add_(offsets + torch.arange(0, Lp * k, k, device=base.device))
+            total.view(P, -1).scatter_add_(1, index.view(P, -1), grad.reshape(P, -1))
 
     # --- methods ---
 
