@@ -227,8 +227,15 @@ class FirstLayerSplit:
         Lp = L1 // k
 
         def by_offset(z: torch.Tensor | None) -> torch.Tensor | None:
-            """``(P, C, L1)`` -> ``(P, k, C, Lp)``: window offset ``j`` of every window."""
-            return None if z is None else z[..., : Lp * k].unflatten(-1, (Lp, k)).movedim(-1, 1).contiguous()
+            """``(P, C, L1)`` -> ``(P, k, C, Lp)``: window offset ``j`` of every window.
+
+            Contiguous when ``S`` path points are made from each (a copy is cheaper
+            than ``S`` strided reads), a view otherwise.
+            """
+            if z is None:
+                return None
+            windows = z[..., : Lp * k].unflatten(-1, (Lp, k)).movedim(-1, 1)
+            return windows if delta is None else windows.contiguous()
 
         with torch.no_grad():
             base_w, delta_w = by_offset(base), by_offset(delta)
