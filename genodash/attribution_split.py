@@ -460,48 +460,112 @@ class _DeepLift:
             g = top.expand(n * B, *h.shape[1:])
             kept = _conserved(g, h, n, B)  # (n * B,): sum m * d at the current layer boundary
             losses = []
-            pooled = None  # the plain gradient a pool hands to the rescale layer before it
-            for layer, (inp, out, idx) in zip(reversed(self.layers), reversed(saved)):
-                # g: (n * B, ...) at this layer's output
-                if isinstance(layer, nn.MaxPool1d):
-                    g = nn.functional.max_unpool1d(
-                        g, idx.repeat_interleave(B, dim=0), layer.kernel_size, layer.stride,
-                        layer.padding, [n * B, *inp.shape[1:]],
-                    )  # fmt: skip
-                    pooled = g
-                elif isinstance(layer, GlobalMaxPool):
+            i = len(self.layers) - 1
+            while i >= 0:  # g: (n * B, ...) at layer i's output
+                layer, (inp, out, idx) = self.layers[i], saved[i]
+                if isinstance(layer, nn.MaxPool1d):  # and the rescale layer before it
+                    act, (act_in, act_out, _) = self.layers[i - 1], saved[i - 1]
+                    g, pool_below, below = self._rescale_pool(act, act_in, act_out, layer, idx, g, n, B)
+                    losses.append((pool_below - kept).abs().reshape(n, B).amax(dim=1))
+                    losses.append((below - pool_below).abs().reshape(n, B).amax(dim=1))
+                    kept, i = below, i - 2
+                    continue
+                if isinstance(layer, GlobalMaxPool):
                     g = self._global_max(g, *idx, B)
                 elif type(layer) in _RESCALE:
-                    g = self._rescale(layer, inp, out, g, n, B, pooled)
-                    pooled = None
+                    shape = inp.shape[1:]
+                    in_x, in_r = inp[:n, None], inp[n:].reshape(n, B, *shape)
+                    out_x, out_r = out[:n, None], out[n:].reshape(n, B, *shape)
+                    g = g.reshape(n, B, *shape)
+                    g = self._rescale(layer, in_x, in_r, out_x, out_r, g, g).reshape(n * B, *shape)
                 else:  # linear: conserves exactly (the bias cancels), nothing to check
                     g = self._linear(layer, inp, g)
                     losses.append(torch.zeros(n, dtype=g.dtype, device=g.device))
+                    i -= 1
                     continue
                 below = _conserved(g, inp, n, B)
                 losses.append((below - kept).abs().reshape(n, B).amax(dim=1))
-                kept = below
+                kept, i = below, i - 1
             M = split.conv_transpose(g)
         return M.reshape(n, B, *X.shape[1:]), f_x, f_refs, torch.stack(losses[::-1], dim=1)
 
     @staticmethod
-    def _rescale(layer, inp, out, g, n, B, pooled):
-        """Rescale rule on ``(n * B, ...)`` gradients; ``pooled``: the plain pool gradient after it."""
-        shape = inp.shape[1:]
-        in_x, in_r = inp[:n, None], inp[n:].reshape(n, B, *shape)
-        out_x, out_r = out[:n, None], out[n:].reshape(n, B, *shape)
-        g = g.reshape(n, B, *shape)
+    def _rescale(layer, in_x, in_r, out_x, out_r, g, reaching):
+        """Rescale rule: multipliers at a non-linearity's input.
+
+        Parameters
+        ----------
+        layer : torch.nn.Module
+            The element-wise non-linearity.
+        in_x, out_x : torch.Tensor
+            ``(n, 1, ...)`` its input and output for the inputs.
+        in_r, out_r : torch.Tensor
+            ``(n, B, ...)`` the same for the references.
+        g : torch.Tensor
+            ``(n, B, ...)`` multipliers at its output.
+        reaching : torch.Tensor
+            ``(n, B or 1, ...)``: what the plain gradient is applied to where
+            ``|in_x - in_r| < eps``.
+
+        Returns
+        -------
+        torch.Tensor
+            ``(n, B, ...)``.
+        """
         delta_in = in_x - in_r
-        # where |d| < eps: the plain gradient of the layer, applied to what reaches its output
-        reaching = g if pooled is None else pooled.reshape(n, B, *shape)[:, :1]
         if isinstance(layer, nn.ReLU):
             plain = reaching * (in_x > 0).to(g.dtype)
         else:
             with torch.enable_grad():
                 leaf = in_x.expand_as(g).detach().requires_grad_(True)
                 (plain,) = torch.autograd.grad(layer(leaf), leaf, reaching.expand_as(g))
-        new = torch.where(delta_in.abs() < DEEPLIFT_EPS, plain, g * (out_x - out_r) / delta_in)
-        return new.reshape(n * B, *shape)
+        return torch.where(delta_in.abs() < DEEPLIFT_EPS, plain, g * (out_x - out_r) / delta_in)
+
+    @classmethod
+    def _rescale_pool(cls, act, inp, out, pool, idx, g, n, B):
+        """A non-linearity ``act`` and the max pool after it, at the inputs' maxima only.
+
+        The pool's plain gradient is zero except where each input row has its window
+        maxima, so the rescale rule below it (which applies to that plain gradient,
+        see the class notes; where ``|d| < eps``, to the first reference's row of it)
+        is only computed there: on a ``k``-th of the positions.
+
+        Parameters
+        ----------
+        act : torch.nn.Module
+        inp, out : torch.Tensor
+            ``(n + n * B, C, L)``: ``act``'s input and output, inputs first.
+        pool : torch.nn.MaxPool1d
+        idx : torch.Tensor
+            ``(n, C, Lp)``: the inputs' window maxima (positions in ``L``).
+        g : torch.Tensor
+            ``(n * B, C, Lp)`` multipliers at the pool's output.
+        n, B : int
+
+        Returns
+        -------
+        g_in : torch.Tensor
+            ``(n * B, C, L)`` multipliers at ``act``'s input.
+        pool_below, act_below : torch.Tensor
+            ``(n * B,)``: ``sum m * d`` at the pool's input and at ``act``'s input.
+        """
+        C, L = inp.shape[1:]
+        Lp = idx.shape[-1]
+        at = idx.repeat_interleave(B, dim=0)  # (n * B, C, Lp)
+
+        def pick(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            """``(n + n * B, C, L)`` -> the inputs' ``(n, 1, C, Lp)`` and references' ``(n, B, C, Lp)``."""
+            return t[:n].gather(-1, idx)[:, None], t[n:].gather(-1, at).reshape(n, B, C, Lp)
+
+        (in_x, in_r), (out_x, out_r) = pick(inp), pick(out)
+        g = g.reshape(n, B, C, Lp)
+        pool_below = (g * (out_x - out_r)).sum(dim=(2, 3)).reshape(n * B)
+        new = cls._rescale(act, in_x, in_r, out_x, out_r, g, g[:, :1])
+        act_below = (new * (in_x - in_r)).sum(dim=(2, 3)).reshape(n * B)
+        g_in = nn.functional.max_unpool1d(
+            new.reshape(n * B, C, Lp), at, pool.kernel_size, pool.stride, pool.padding, [n * B, C, L]
+        )
+        return g_in, pool_below, act_below
 
     @staticmethod
     def _global_max(g, is_max, count, B):
