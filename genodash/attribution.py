@@ -72,6 +72,12 @@ class Attribution:
         ``(N,)`` mean ``f(x) - f(ref)`` over references, for the same methods.
     warnings : tuple of str
         Plain-language problems found (unsupported layers, completeness failures).
+    off_simplex : torch.Tensor or None
+        ``(N,)`` for the gradient methods: the angle in degrees between each
+        sequence's multipliers (gradients, over all its references) and the simplex
+        plane, ``asin`` of the norm of their per-position mean over A, C, G, T (times
+        2) over their norm. That part is what gradient correction removes
+        (Majdandzic et al. 2023); ``None`` for ISM and occlusion.
     """
 
     method: str
@@ -80,6 +86,7 @@ class Attribution:
     completeness_gap: torch.Tensor | None
     output_change: torch.Tensor | None
     warnings: tuple[str, ...]
+    off_simplex: torch.Tensor | None = None
 
     def values(self, hypothetical: bool = False) -> torch.Tensor:
         """``(N, 4, L)``: hypothetical or projected contributions."""
@@ -434,7 +441,7 @@ def explain(
     split = first_layer_split(wrapper) if options.pop("fast", True) else None
     kind = baseline if spec.uses_references else "zeros"
     count = 1 if method == "deeplift" else n_baselines
-    hyps, gaps, changes, losses = [], [], [], []
+    hyps, gaps, changes, losses, angles = [], [], [], [], []
     n = X.shape[0]
     for start in range(0, n, batch_size):
         xb = X[start : start + batch_size].to(device, dtype=torch.float32)
@@ -442,6 +449,7 @@ def explain(
         out = spec.multipliers(wrapper, xb, refs, {"seed": seed, "_split": split, **options})
         M, refs = out.M.detach(), out.refs
         hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
+        angles.append(off_simplex_angle(M).cpu())
         if spec.complete:
             B = refs.shape[1]
             attr_sum = ((xb[:, None] - refs) * M).sum(dim=(2, 3))  # (N, B)
@@ -479,7 +487,32 @@ def explain(
                 )
             )
     projected = H * X.detach().cpu().float()
-    return Attribution(method, projected, H, gap, change, tuple(warnings))
+    return Attribution(method, projected, H, gap, change, tuple(warnings), torch.cat(angles))
+
+
+def off_simplex_angle(M: torch.Tensor) -> torch.Tensor:
+    """Angle between each sequence's multipliers and the simplex plane, in degrees.
+
+    At each position the part of a gradient ``g`` off the plane of one-hot inputs is
+    its mean over the four bases times ``(1, 1, 1, 1)``; its squared norm is ``4
+    mean(g)^2``. Summed over positions (and references) and compared with ``|g|^2``,
+    that gives ``sin`` of the angle: 0 deg when gradient correction changes nothing,
+    90 deg when the gradient is all noise off the simplex.
+
+    Parameters
+    ----------
+    M : torch.Tensor
+        ``(N, B, 4, L)`` multipliers.
+
+    Returns
+    -------
+    torch.Tensor
+        ``(N,)`` degrees (0 where the multipliers are all zero).
+    """
+    off = 4 * M.mean(dim=2).pow(2).sum(dim=(1, 2))
+    total = M.pow(2).sum(dim=(1, 2, 3))
+    ratio = torch.where(total > 0, off / total.clamp(min=torch.finfo(M.dtype).tiny), torch.zeros_like(total))
+    return torch.rad2deg(torch.asin(ratio.clamp(0, 1).sqrt()))
 
 
 def _where_lost(losses: list[dict[str, torch.Tensor]], failing: list[int], limit: torch.Tensor) -> str:
@@ -532,4 +565,13 @@ def attribute(
     return explain(model, X, method=method, **kwargs).values(hypothetical)
 
 
-__all__ = ["Attribution", "METHODS", "BASELINES", "attribute", "explain", "make_references", "sequence_rng"]
+__all__ = [
+    "Attribution",
+    "METHODS",
+    "BASELINES",
+    "attribute",
+    "explain",
+    "make_references",
+    "off_simplex_angle",
+    "sequence_rng",
+]

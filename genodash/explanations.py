@@ -75,6 +75,36 @@ class ExplanationSet:
             )
         return messages
 
+    def gradient_correction_note(self) -> str | None:
+        """How much of each gradient method's multipliers gradient correction removes, in words.
+
+        The median over sequences of :attr:`Attribution.off_simplex`, and whether the
+        correction changes anything with the chosen references: references whose
+        four bases sum to 1 at every position (shuffles, uniform) cancel it exactly.
+        ``None`` when no gradient method ran.
+        """
+        angles = {m: a.off_simplex for m, a in self.attributions.items() if a.off_simplex is not None}
+        if not angles:
+            return None
+        listed = ", ".join(f"{m} {float(v.median()):.0f}°" for m, v in angles.items())
+        baseline = self.settings.get("baseline")
+        cancels = [
+            m for m in angles if METHODS[m].uses_references and baseline in ("dinuc_shuffle", "uniform")
+        ]
+        state = "on" if self.settings.get("gradient correction") else "off"
+        note = (
+            f"Gradient correction (now {state}) removes the part of the gradients that points off the "
+            f"one-hot simplex (Majdandzic et al. 2023). Its angle to the simplex, median over the "
+            f"sequences: {listed}; 0° means the correction changes nothing, larger means more noise "
+            "to remove."
+        )
+        if cancels:
+            note += (
+                f" With {baseline} references it cancels for {', '.join(cancels)} (except at N "
+                "positions), so those maps stay the same."
+            )
+        return note
+
     def first_position(self, index: int) -> int:
         """1-based coordinate (in the user's sequence) of column 0 of sequence ``index``."""
         return self.fitted[index].offset + 1

@@ -102,6 +102,9 @@ if result.agreement is not None:
     st.dataframe(result.agreement, hide_index=True)
 for message in result.ism_disagreement_messages():
     st.warning(message)
+correction_note = result.gradient_correction_note()
+if correction_note is not None:
+    st.caption(correction_note)
 
 length = len(fitted.sequence)
 first = result.first_position(view)

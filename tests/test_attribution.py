@@ -386,3 +386,14 @@ def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding,
         torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
         assert out.is_contiguous()
     torch.testing.assert_close(unfolded_conv1d(x, weight, None, padding, dilation), expected - bias[:, None])
+
+
+def test_off_simplex_angle_of_known_multipliers():
+    """0 deg on the simplex, 90 deg along (1, 1, 1, 1), 30 deg for one base's unit gradient."""
+    from genodash.attribution import off_simplex_angle
+
+    on = torch.tensor([1.0, -1.0, 2.0, -2.0])[None, None, :, None].expand(1, 2, 4, 5)
+    along = torch.ones(1, 1, 4, 3)
+    one_base = torch.tensor([1.0, 0.0, 0.0, 0.0])[None, None, :, None].expand(1, 1, 4, 7)
+    angles = [off_simplex_angle(m) for m in (on, along, one_base, torch.zeros(1, 1, 4, 2))]
+    torch.testing.assert_close(torch.cat(angles), torch.tensor([0.0, 90.0, 30.0, 0.0]), atol=1e-4, rtol=0)

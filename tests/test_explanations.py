@@ -73,3 +73,23 @@ def test_ism_disagreement_messages_name_the_sequences(example):
     assert f"1. {example.records[0].name}" in message
     agreeing = dataclasses.replace(example, attributions={"ism": ism, "saliency": ism})
     assert agreeing.ism_disagreement_messages() == []
+
+
+def test_gradient_correction_note_gives_the_angle_and_when_it_cancels(example, oct4_mafk):
+    """The note reports each gradient method's median off-simplex angle; ISM has none."""
+    saliency = example.attributions["saliency"]
+    assert saliency.off_simplex.shape == (2,) and example.attributions["ism"].off_simplex is None
+    assert 0 < float(saliency.off_simplex.min()) < 90
+    note = example.gradient_correction_note()
+    assert f"saliency {float(saliency.off_simplex.median()):.0f}°" in note
+    assert "now off" in note and "ism" not in note and "cancels" not in note
+    record = example.records[0]
+    shuffled = explain_records(
+        oct4_mafk, [record], methods=["saliency", "integrated_gradients"], target="Oct4",
+        n_baselines=2, n_steps=5, gradient_correction=True,
+    )  # fmt: skip
+    note = shuffled.gradient_correction_note()
+    assert "now on" in note and "cancels for integrated_gradients" in note
+    # the angle is of the raw gradients: the same with the correction off
+    torch.testing.assert_close(shuffled.attributions["saliency"].off_simplex, saliency.off_simplex[:1])
+    assert explain_records(oct4_mafk, [record], methods=["ism"]).gradient_correction_note() is None

@@ -109,6 +109,10 @@ def test_explain_page_logos_track_heatmap_agreement(app_test):
     # and names the layers, instead of failing silently
     (deeplift_warning,) = [w.value for w in at.warning if "deep_lift_shap**: Completeness" in w.value]
     assert "Completeness check failed" in deeplift_warning and "pool1 (MaxPool1d)" in deeplift_warning
+    # how much gradient correction would remove, per gradient method (the default references cancel it
+    # for DeepLiftShap)
+    (note,) = [c.value for c in at.caption if c.value.startswith("Gradient correction (now off)")]
+    assert "saliency " in note and "deep_lift_shap " in note and "cancels for deep_lift_shap" in note
     # the window slider redraws the logos without recomputing
     run_id = at.session_state["explain_result"].run_id
     at.slider[-1].set_value((11, 60)).run()
