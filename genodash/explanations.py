@@ -99,9 +99,10 @@ class ExplanationSet:
             "to remove."
         )
         if cancels:
+            where = " (except at N positions)" if baseline == "dinuc_shuffle" else ""
             note += (
-                f" With {baseline} references it cancels for {', '.join(cancels)} (except at N "
-                "positions), so those maps stay the same."
+                f" With {baseline} references it cancels for {', '.join(cancels)}{where}, so those maps "
+                "stay the same."
             )
         return note
 
