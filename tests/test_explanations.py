@@ -92,4 +92,13 @@ def test_gradient_correction_note_gives_the_angle_and_when_it_cancels(example, o
     assert "now on" in note and "cancels for integrated_gradients" in note
     # the angle is of the raw gradients: the same with the correction off
     torch.testing.assert_close(shuffled.attributions["saliency"].off_simplex, saliency.off_simplex[:1])
+    assert "(except at N positions)" in note
+    uniform = explain_records(
+        oct4_mafk, [record], methods=["integrated_gradients"], baseline="uniform", n_steps=5
+    ).gradient_correction_note()
+    assert "With uniform references it cancels for integrated_gradients, so" in uniform
+    zeros = explain_records(
+        oct4_mafk, [record], methods=["integrated_gradients"], baseline="zeros", n_steps=5
+    )
+    assert "cancels" not in zeros.gradient_correction_note()
     assert explain_records(oct4_mafk, [record], methods=["ism"]).gradient_correction_note() is None
