@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from genodash.agreement import disagreements_with  # noqa: E402
-from genodash.attribution import METHODS, attribute  # noqa: E402
+from genodash.attribution import METHODS, attribute, off_simplex_angle  # noqa: E402
 from genodash.metrics import auroc  # noqa: E402
 from genodash.models import load_model  # noqa: E402
 from genodash.simulate import simulate_task3  # noqa: E402
@@ -191,8 +191,9 @@ def main() -> None:
     # (4 values) and the plane sum = 0 that the correction projects onto.
     with loaded.lock:
         G = attribute(loaded.model, X, method="saliency", target=0, hypothetical=True)  # (N, 4, L)
-    sine = G.sum(dim=1).abs() / (2 * G.norm(dim=1)).clamp(min=1e-12)  # |g . n| / |g|, n = (1,1,1,1)/2
-    angle = torch.rad2deg(torch.asin(sine.clamp(max=1)))
+    N, _, L = G.shape
+    # the Explain page's angle, taken at each position alone: one "sequence" per position
+    angle = off_simplex_angle(G.transpose(1, 2).reshape(N * L, 1, 4, 1)).reshape(N, L)
     inside = torch.as_tensor(mask)
     print(
         f"saliency gradient angle to the simplex: median {float(angle.median()):.1f} deg "
