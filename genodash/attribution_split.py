@@ -31,6 +31,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from genodash import path_conv
 from genodash.architectures import GlobalMaxPool
 from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
@@ -223,7 +224,7 @@ class FirstLayerSplit:
                 z = points(base, delta).flatten(0, 1)
             total += self._grad(z, seeds).reshape(P, S, C, L1).sum(dim=1)
             return
-        k = pool.kernel_size if isinstance(pool.kernel_size, int) else pool.kernel_size[0]
+        k = self._pool_size()
         Lp = L1 // k
 
         def by_offset(z: torch.Tensor | None) -> torch.Tensor | None:
@@ -237,6 +238,16 @@ class FirstLayerSplit:
             windows = z[..., : Lp * k].unflatten(-1, (Lp, k)).movedim(-1, 1)
             return windows if delta is None else windows.contiguous()
 
+        conv_at = self._path_conv_index(L1) if delta is not None else None
+        if conv_at is not None and bool((alphas[1:] >= alphas[:-1]).all()):
+            # the next convolution by sparse updates along the path; no pooled values needed
+            with torch.no_grad():
+                base_w, delta_w = by_offset(base), by_offset(delta)
+                path = path_conv.SparsePathConv(base_w, delta_w, alphas, self.grad_rest[conv_at])
+            grad = self._grad_after(path.z, conv_at + 1, seeds)
+            with torch.no_grad():
+                path.backward(grad, total)
+            return
         with torch.no_grad():
             base_w, delta_w = by_offset(base), by_offset(delta)
             window = (slice(None), 0)
@@ -251,18 +262,45 @@ class FirstLayerSplit:
                 later = value > pooled  # strictly: an earlier maximum wins a tie
                 first += later * (j - first)  # j where later, else unchanged (first < j)
                 pooled = torch.maximum(pooled, value)
-        with torch.enable_grad():
-            leaf = pooled.flatten(0, 1).detach().requires_grad_(True)
-            h = leaf
-            for layer in self.grad_rest[1:]:
-                h = layer(h)
-            out = self.wrapper.select(self.head(h))[:, 0]
-            (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
+        grad = self._grad_after(pooled.flatten(0, 1), 1, seeds)
         with torch.no_grad():
             # where each pooled value came from in a row of ``total`` (P, C * L1)
             offsets = torch.arange(0, C * L1, L1, device=base.device)[:, None]
             index = first.to(torch.int64).add_(offsets + torch.arange(0, Lp * k, k, device=base.device))
             total.view(P, -1).scatter_add_(1, index.view(P, -1), grad.reshape(P, -1))
+
+    def _grad_after(self, h: torch.Tensor, start: int, seeds: torch.Tensor) -> torch.Tensor:
+        """Gradient of the explained values, times ``seeds``, at ``h``: the input of ``grad_rest[start]``."""
+        with torch.enable_grad():
+            leaf = h.detach().requires_grad_(True)
+            h = leaf
+            for layer in self.grad_rest[start:]:
+                h = layer(h)
+            out = self.wrapper.select(self.head(h))[:, 0]
+            (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
+        return grad
+
+    def _path_conv_index(self, L1: int) -> int | None:
+        """Where the convolution after ``MaxPool1d, ReLU`` (and eval-mode no-ops) sits in ``grad_rest``.
+
+        ``None`` unless :class:`~genodash.path_conv.SparsePathConv` can run it and it
+        pays off (:func:`~genodash.path_conv.pays_off`) for first-layer outputs of
+        length ``L1``.
+        """
+        layers = self.grad_rest
+        if len(layers) < 3 or type(layers[1]) is not nn.ReLU:
+            return None
+        i = 2
+        while i < len(layers) and type(layers[i]) in (nn.Dropout, nn.Identity):
+            i += 1
+        if i == len(layers) or not path_conv.supports(layers[i], self._pool_size()):
+            return None
+        return i if path_conv.pays_off(layers[i], L1 // self._pool_size()) else None
+
+    def _pool_size(self) -> int:
+        """Window of the max pool that starts ``grad_rest`` (when it does)."""
+        size = self.grad_rest[0].kernel_size
+        return size if isinstance(size, int) else size[0]
 
     # --- methods ---
 
@@ -327,7 +365,10 @@ class FirstLayerSplit:
             f_x = self.output(self.conv(X))
         total = torch.zeros_like(base)  # (P, C, L1): sum_s w_s dF/dz at each step
         if rows_per_call is None:
-            rows_per_call = max(1, ELEMENTS_PER_CALL // base[0].numel())
+            per_point = base[0].numel()
+            if self._path_conv_index(base.shape[-1]) is not None:  # only pooled values are kept per point
+                per_point //= self._pool_size()
+            rows_per_call = max(1, ELEMENTS_PER_CALL // per_point)
         pairs_per_call = rows_per_call // n_steps
         if pairs_per_call >= 2:  # whole paths of several pairs per call
             for p0 in range(0, N * B, pairs_per_call):
