@@ -173,6 +173,7 @@ class SparsePathConv:
     each state holds until the next of them: no ``(S, C, Lp)`` tensor is made.
     """
 
+    @torch.no_grad()
     def __init__(
         self, base: torch.Tensor, delta: torch.Tensor, alphas: torch.Tensor, conv: nn.Conv1d
     ) -> None:
@@ -283,6 +284,7 @@ class SparsePathConv:
         out = _running_sum(full[:, :, self.skip : self.skip + self.L_out])
         return out.view(n, P, S, self.L_out, F)
 
+    @torch.no_grad()
     def backward(self, grad: torch.Tensor, total: torch.Tensor) -> None:
         """Add the summed gradient at the first layer's output to ``total``.
 
@@ -303,7 +305,8 @@ class SparsePathConv:
         _running_sum(inside)
         everything = inside[:, -1] + g[:, -1]  # (P, L_out, F)
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            # torch's notes that CSR tensors are in beta and unchecked: not for users
+            warnings.filterwarnings("ignore", message=".*[Ss]parse", category=UserWarning)
             zeros = torch.zeros(self.cols.shape[0], dtype=g.dtype, device=g.device)
             shape = (before.shape[0], self.W_taps.shape[0])
             pattern = torch.sparse_csr_tensor(self.crow, self.cols, zeros, shape)

@@ -1,0 +1,146 @@
+"""The sparse second convolution along integrated-gradients paths (genodash.path_conv)."""
+
+import pytest
+import torch
+from captum.attr import IntegratedGradients
+from captum.attr._utils.approximation_methods import approximation_parameters
+from torch import nn
+
+from genodash import path_conv
+from genodash.architectures import Basset, ConvPoolCNN
+from genodash.attribution import explain, make_references
+from genodash.attribution_split import first_layer_split
+from genodash.targets import TargetOutput
+from tests.test_attribution import _frozen, _random_one_hot
+
+
+def _dense(base, delta, alphas, conv, grad):
+    """Plain autograd: the convolution at every path point and the summed first-layer gradient."""
+    P, k, C, Lp = base.shape
+    lines_b, lines_d = base.movedim(1, -1).flatten(-2), delta.movedim(1, -1).flatten(-2)  # (P, C, Lp k)
+    z1 = (lines_b[:, None] + alphas[None, :, None, None] * lines_d[:, None]).flatten(0, 1)
+    z1.requires_grad_(True)
+    with torch.enable_grad():
+        z = conv(torch.relu(nn.functional.max_pool1d(z1, k)))
+        (g1,) = torch.autograd.grad(z, z1, grad)
+    return z.detach(), g1.reshape(P, len(alphas), C, Lp * k).sum(dim=1)
+
+
+def _lines(P, k, C, Lp, reference, seed):
+    g = torch.Generator().manual_seed(seed)
+    delta = torch.randn(P, k, C, Lp, generator=g, dtype=torch.float64)
+    if reference == "zero":  # every line of a channel through the bias
+        base = torch.randn(1, 1, C, 1, generator=g, dtype=torch.float64).expand(P, k, C, Lp)
+    else:
+        base = torch.randn(P, k, C, Lp, generator=g, dtype=torch.float64)
+    return base.contiguous(), delta
+
+
+@pytest.mark.parametrize(
+    ("k", "padding", "dilation", "reference", "method"),
+    [
+        (3, 5, 1, "zero", "gausslegendre"),
+        (3, 5, 1, "random", "gausslegendre"),
+        (4, 3, 1, "random", "riemann_trapezoid"),  # a path point at a = 0 and at a = 1
+        (4, 0, 2, "zero", "riemann_left"),  # "valid" padding, dilated
+        (2, 2, 1, "random", "riemann_middle"),
+    ],
+)
+def test_sparse_path_convolution_equals_autograd(k, padding, dilation, reference, method):
+    """Output at every path point and the summed gradient, exactly (float64) as autograd."""
+    P, C, Lp, F, T, S = 2, 6, 20, 5, 11 if dilation == 1 else 5, 16
+    base, delta = _lines(P, k, C, Lp, reference, seed=k + padding)
+    alphas = torch.tensor(approximation_parameters(method)[1](S), dtype=torch.float64)
+    torch.manual_seed(0)
+    conv = nn.Conv1d(C, F, T, padding=padding, dilation=dilation).double()
+    assert path_conv.supports(conv, k)
+    path = path_conv.SparsePathConv(base, delta, alphas, conv)
+    grad = torch.randn(path.z.shape, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    z, expected = _dense(base, delta, alphas, conv, grad)
+    torch.testing.assert_close(path.z, z, rtol=1e-10, atol=1e-10)
+    total = torch.zeros(P, C, Lp * k, dtype=torch.float64)
+    path.backward(grad, total)
+    torch.testing.assert_close(total, expected, rtol=1e-10, atol=1e-10)
+    assert path.changes[0].numel() > 0  # states did change along the path
+
+
+def test_nearly_parallel_lines_through_one_point_keep_their_order():
+    """Two lines through the bias with slopes 3e-5 apart: the steeper wins at every a > 0.
+
+    In float32 ``bias + a * slope`` rounds both to the same value for small ``a``, and
+    the first of them would win that tie; the states here are exact (oct4-mafk, zero
+    reference, had such a window).
+    """
+    base = torch.full((1, 4, 1, 1), 0.4975643)
+    delta = torch.tensor([-1.0520154, -0.5006683, -0.2302319, -0.2302251]).reshape(1, 4, 1, 1)
+    alphas = torch.tensor(approximation_parameters("gausslegendre")[1](50), dtype=torch.float32)
+    steps, states = path_conv._states_at_crossings(base, delta, alphas)
+    # at every step the last line (offset 3) is the maximum, and positive until a crosses 2.16
+    assert steps[0, 0, 0, 0] == 0 and int(states[0, 0, 0, 0]) == 4
+    assert set(states[:, 0, 0, 0].tolist()) == {4}
+
+
+def test_sorting_network_sorts():
+    g = torch.Generator().manual_seed(0)
+    for Q in (1, 2, 7, 11, 13):
+        steps = torch.randint(0, 50, (Q, 3, 40), generator=g)
+        assert torch.equal(path_conv._sorted(steps), steps.sort(dim=0).values)
+
+
+def test_used_only_where_it_pays_off():
+    basset = Basset(3, input_length=1000).eval()
+    oct4_like = ConvPoolCNN(2)
+    assert path_conv.pays_off(basset.convs[4], 333)  # 200 x 300 x 11 on 333 positions
+    assert not path_conv.pays_off(oct4_like.conv2, 50)  # 64 x 64 x 7 on 50
+    assert not path_conv.supports(nn.Conv1d(8, 8, 3, stride=2), 3)
+    assert not path_conv.supports(nn.Conv1d(8, 8, 3, groups=2), 3)
+    assert not path_conv.supports(nn.Conv1d(8, 8, 3, padding=3), 3)  # pads past its reach
+
+
+def _force_sparse_path(monkeypatch):
+    monkeypatch.setattr(path_conv, "DENSE_MULTIPLY_ADDS", 0)
+    calls = []
+    original = path_conv.SparsePathConv.__init__
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(path_conv.SparsePathConv, "__init__", counted)
+    return calls
+
+
+@pytest.mark.parametrize("name", ["basset", "conv_pool"])
+@pytest.mark.parametrize("reference", ["zeros", "dinuc_shuffle"])
+def test_integrated_gradients_through_the_sparse_path_equals_captum_in_float64(name, reference, monkeypatch):
+    calls = _force_sparse_path(monkeypatch)
+    torch.manual_seed(0)
+    model = {
+        "basset": Basset(3, input_length=150, filters=(16, 12, 8), hidden=16),
+        "conv_pool": ConvPoolCNN(2, filters=8, filters2=8, hidden=8),
+    }[name]
+    model = _frozen(model).double()
+    X = _random_one_hot(3, 150, seed=4).double()
+    refs = make_references(X.float(), reference, 2, 0).double()  # (N, B, 4, L)
+    wrapper = TargetOutput(model, 1).eval()
+    M = first_layer_split(wrapper).integrated_gradients(X, refs, n_steps=20)[0]
+    assert calls
+    ig = IntegratedGradients(wrapper, multiply_by_inputs=False)
+    for b in range(refs.shape[1]):
+        expected = ig.attribute(X, baselines=refs[:, b], target=0, n_steps=20)
+        torch.testing.assert_close(M[:, b], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_explain_through_the_sparse_path_equals_captum(monkeypatch):
+    """float32, as the dashboard runs it: the same tolerance as every fast path."""
+    calls = _force_sparse_path(monkeypatch)
+    torch.manual_seed(0)
+    model = _frozen(Basset(3, input_length=150, filters=(16, 12, 8), hidden=16))
+    X = _random_one_hot(3, 150, seed=1)
+    X[0, :, 5] = 0  # an N
+    for baseline in ("zeros", "dinuc_shuffle"):
+        kw = dict(method="integrated_gradients", target=1, baseline=baseline, n_baselines=3, n_steps=10)
+        fast, slow = explain(model, X, **kw), explain(model, X, fast=False, **kw)
+        scale = slow.projected.abs().max()
+        torch.testing.assert_close(fast.projected / scale, slow.projected / scale, rtol=0, atol=1e-5)
+    assert calls
