@@ -65,26 +65,48 @@ def test_sparse_path_convolution_equals_autograd(k, padding, dilation, reference
 
 
 def test_nearly_parallel_lines_through_one_point_keep_their_order():
-    """Two lines through the bias with slopes 3e-5 apart: the steeper wins at every a > 0.
+    """Two lines through the bias with slopes 7e-6 apart: the steeper wins at every a > 0.
 
     In float32 ``bias + a * slope`` rounds both to the same value for small ``a``, and
-    the first of them would win that tie; the states here are exact (oct4-mafk, zero
-    reference, had such a window).
+    the first of them would win that tie for a few steps; the states here are exact
+    (oct4-mafk, zero reference, has such a window).
     """
     base = torch.full((1, 4, 1, 1), 0.4975643)
     delta = torch.tensor([-1.0520154, -0.5006683, -0.2302319, -0.2302251]).reshape(1, 4, 1, 1)
     alphas = torch.tensor(approximation_parameters("gausslegendre")[1](50), dtype=torch.float32)
-    steps, states = path_conv._states_at_crossings(base, delta, alphas)
-    # at every step the last line (offset 3) is the maximum, and positive until a crosses 2.16
-    assert steps[0, 0, 0, 0] == 0 and int(states[0, 0, 0, 0]) == 4
-    assert set(states[:, 0, 0, 0].tolist()) == {4}
+    start, end, (window, step, old, new) = path_conv._state_changes(base, delta, alphas)
+    # offset 3 is the maximum from the first step; positive until a = 0.4976 / 0.2302 > 1
+    assert int(start) == 4 and int(end) == 4 and window.numel() == 0
 
 
-def test_sorting_network_sorts():
-    g = torch.Generator().manual_seed(0)
-    for Q in (1, 2, 7, 11, 13):
-        steps = torch.randint(0, 50, (Q, 3, 40), generator=g)
-        assert torch.equal(path_conv._sorted(steps), steps.sort(dim=0).values)
+def test_state_changes_at_exact_ties_break_as_the_pool_and_relu_do():
+    """Lines crossing exactly on path points: the first maximum wins, and off wins a tie with zero."""
+    alphas = torch.tensor([0.0, 0.25, 0.5, 0.75, 1.0])
+    # line 0: 1 - 2a (zero at a = 0.5), line 1: 0.5 - a, line 2: -1 + 4a (meets line 0 at 1/3)
+    base = torch.tensor([1.0, 0.5, -1.0]).reshape(1, 3, 1, 1)
+    delta = torch.tensor([-2.0, -1.0, 4.0]).reshape(1, 3, 1, 1)
+    values = base + alphas.reshape(-1, 1, 1, 1, 1) * delta  # (S, 1, 3, 1, 1)
+    pooled = values.max(dim=2)
+    expected = torch.where(pooled.values > 0, pooled.indices + 1, 0).flatten().tolist()
+    start, end, (window, step, old, new) = path_conv._state_changes(base, delta, alphas)
+    states = [int(start)]
+    for s in range(1, len(alphas)):
+        states.append(int(new[step == s][-1]) if (step == s).any() else states[-1])
+    assert states == expected == [1, 1, 3, 3, 3]
+    assert int(end) == 3
+    # lines meeting exactly on a path point: at a = 0.5, 1 - a and 2a - 0 tie at 0.5 and ...
+    base = torch.tensor([1.0, 0.0]).reshape(1, 2, 1, 1)
+    delta = torch.tensor([-1.0, 1.0]).reshape(1, 2, 1, 1)
+    start, end, (window, step, old, new) = path_conv._state_changes(base, delta, alphas)
+    assert step.tolist() == [3] and old.tolist() == [1] and new.tolist() == [2]  # first maximum at 0.5
+    base = torch.tensor([0.0, 1.0]).reshape(1, 2, 1, 1)
+    delta = torch.tensor([1.0, -1.0]).reshape(1, 2, 1, 1)
+    start, end, (window, step, old, new) = path_conv._state_changes(base, delta, alphas)
+    assert step.tolist() == [2] and old.tolist() == [2] and new.tolist() == [1]  # ... line 0 is first
+    # a tie with zero exactly on a path point: off (relu(0) has no gradient)
+    base, delta = torch.tensor([0.5]).reshape(1, 1, 1, 1), torch.tensor([-1.0]).reshape(1, 1, 1, 1)
+    start, end, (window, step, old, new) = path_conv._state_changes(base, delta, alphas)
+    assert int(start) == 1 and step.tolist() == [2] and new.tolist() == [0] and int(end) == 0
 
 
 def test_used_only_where_it_pays_off():
