@@ -19,7 +19,7 @@ all sequences in one call with the best internal batch size (IG:
 has no such option: DeepLift on (sequence, reference) pairs, the best number per call).
 
 Run: ``.venv/bin/python bench/attribution_speed.py [--threads 2] [--repeats 3]
-[--workloads basset dashboard]``
+[--workloads basset dashboard] [--methods integrated_gradients ...]``
 """
 
 from __future__ import annotations
@@ -240,6 +240,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workloads", nargs="*", default=["basset", "dashboard"])
+    parser.add_argument("--methods", nargs="*", help="only these methods (default: all of each workload's)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     # Captum's notes on setting requires_grad and hooks, once per call: noise in a table
@@ -253,6 +254,7 @@ def main() -> None:
     rows = []
     for name in args.workloads:
         build, methods = workloads[name]
+        methods = [m for m in methods if not args.methods or m in args.methods]
         rows += run_workload(name, build, methods, args.repeats)
 
     header = f"{'workload':10s} {'method':22s} {'vs one by one':>14s} {'vs batched best':>16s}"

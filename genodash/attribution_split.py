@@ -19,8 +19,10 @@ makes three things cheaper, with the same results up to float32 rounding:
 
 Where the local layers allow it, a ``ReLU`` followed by a ``MaxPool1d`` is computed as
 pool then ReLU for gradients (the same values and the same gradients, on a third of
-the data). An architecture opts in through the ``ism_split()`` it provides for fast
-ISM (:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
+the data), and along integrated-gradients paths a large second convolution after
+them is updated only where a pooled value changes state (:mod:`genodash.path_conv`).
+An architecture opts in through the ``ism_split()`` it provides for fast ISM
+(:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
 registers hooks or changes the model: folded layers are private copies.
 """
 
@@ -288,7 +290,9 @@ class FirstLayerSplit:
         length ``L1``.
         """
         layers = self.grad_rest
-        if len(layers) < 3 or type(layers[1]) is not nn.ReLU:
+        if len(layers) < 3 or type(layers[0]) is not nn.MaxPool1d or type(layers[1]) is not nn.ReLU:
+            return None
+        if not _simple_pool(layers[0]):
             return None
         i = 2
         while i < len(layers) and type(layers[i]) in (nn.Dropout, nn.Identity):
