@@ -282,12 +282,11 @@ class FirstLayerSplit:
             (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
         return grad
 
-    def _path_conv_index(self, L1: int) -> int | None:
-        """Where the convolution after ``MaxPool1d, ReLU`` (and eval-mode no-ops) sits in ``grad_rest``.
+    def _conv_after_pool(self) -> int | None:
+        """Where a convolution follows ``MaxPool1d, ReLU`` (and eval-mode no-ops) in ``grad_rest``.
 
-        ``None`` unless :class:`~genodash.path_conv.SparsePathConv` can run it and it
-        pays off (:func:`~genodash.path_conv.pays_off`) for first-layer outputs of
-        length ``L1``.
+        ``None`` unless the pool is non-overlapping and
+        :class:`~genodash.path_conv.SparsePathConv` can run the convolution.
         """
         layers = self.grad_rest
         if len(layers) < 3 or type(layers[0]) is not nn.MaxPool1d or type(layers[1]) is not nn.ReLU:
@@ -299,7 +298,14 @@ class FirstLayerSplit:
             i += 1
         if i == len(layers) or not path_conv.supports(layers[i], self._pool_size()):
             return None
-        return i if path_conv.pays_off(layers[i], L1 // self._pool_size()) else None
+        return i
+
+    def _path_conv_index(self, L1: int) -> int | None:
+        """:meth:`_conv_after_pool`, where the sparse path also pays off for first-layer length ``L1``."""
+        i = self._conv_after_pool()
+        if i is None or not path_conv.pays_off(self.grad_rest[i], L1 // self._pool_size()):
+            return None
+        return i
 
     def _pool_size(self) -> int:
         """Window of the max pool that starts ``grad_rest`` (when it does)."""

@@ -166,3 +166,27 @@ def test_explain_through_the_sparse_path_equals_captum(monkeypatch):
         scale = slow.projected.abs().max()
         torch.testing.assert_close(fast.projected / scale, slow.projected / scale, rtol=0, atol=1e-5)
     assert calls
+
+
+@pytest.mark.parametrize(("T", "dilation"), [(11, 1), (5, 2), (1, 1)])
+def test_tap_sum_is_the_full_convolution_of_a_sparse_input(T, dilation):
+    from genodash.sparse_taps import tap_rows, tap_sum
+
+    g = torch.Generator().manual_seed(T)
+    R, C, L, F = 3, 7, 30, 5
+    x = torch.randn(R, C, L, generator=g, dtype=torch.float64)
+    x *= torch.rand(R, C, L, generator=g) < 0.05
+    x[1] = 0  # a row without nonzeros
+    W = torch.randn(F, C, T, generator=g, dtype=torch.float64)
+    r, m, c = x.transpose(1, 2).nonzero(as_tuple=True)  # by row, position, channel
+    shifts = dilation * (T - 1 - torch.arange(T))
+    layout = tap_rows(r * L + m, c, R, L, shifts, C)
+    rows = W.permute(2, 1, 0).reshape(T * C, F)  # row t * C + c: W[:, c, t]
+    values = torch.stack([x[r, c, m], 2 * x[r, c, m]])
+    out = tap_sum(values, rows, layout).view(2, R, -1, F).transpose(2, 3)
+    full = nn.functional.conv1d(x, W, padding=dilation * (T - 1), dilation=dilation)
+    torch.testing.assert_close(out[0], full, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(out[1], 2 * full, rtol=1e-12, atol=1e-12)
+    crow, cols, entry = layout
+    for i in range(len(crow) - 1):  # columns increase within each row (as CSR products need)
+        assert (cols[crow[i] : crow[i + 1]].diff() > 0).all()
