@@ -40,7 +40,8 @@ from genodash.targets import TargetOutput
 
 #: First-layer values (rows x channels x length) per integrated-gradients backward
 #: pass: 25 path points of a Basset-sized 1 kb input, or whole paths of many pairs of
-#: short inputs.
+#: short inputs. Pooled values instead where the second convolution runs by sparse
+#: updates (:mod:`genodash.path_conv`): one whole Basset-sized path.
 ELEMENTS_PER_CALL = 7_500_000
 #: Input positions per matrix product of :func:`unfolded_conv1d` (4 x 19 floats each:
 #: about 5 MB of unfolded windows).

@@ -107,7 +107,7 @@ def _state_changes(
         now = state * E + windows  # each window's current line in b.view(-1)
         rise = d - d.view(-1)[now]
         crossing = ((b.view(-1)[now] - b) / rise).nan_to_num_(nan=_NEVER, posinf=_NEVER)
-        # only steeper lines overtake; a crossing behind (rounding) counts as at 0
+        # only steeper lines overtake; a crossing before 0 (rounding) counts as at 0
         crossing = torch.maximum(crossing, (rise <= 0) * _NEVER)
         line, crossing = _first(crossing, torch.lt)  # the first to overtake
         crossing = torch.maximum(crossing, at).clamp_(max=last + 1)  # never back along the path
