@@ -210,8 +210,9 @@ class SparsePathConv:
         start, self.end_state, (window, step, old, new) = _state_changes(base, delta, alphas)
         p, m = window // (C * Lp), window % Lp
         c = window // Lp % C
-        # sorted by pair, step, position and channel (the sparse pattern's row order)
-        order = torch.argsort(((p * S + step) * Lp + m) * C + c)
+        # sorted by pair, step, position and channel (the sparse pattern's row order);
+        # stable, so that a window's turns at one step keep their order
+        order = torch.argsort(((p * S + step) * Lp + m) * C + c, stable=True)
         p, step, m, c, old, new = (t[order] for t in (p, step, m, c, old, new))
         self.changes, self.old, self.new = (p, step, m, c), old, new
 

@@ -25,7 +25,7 @@ def tap_rows(
     ----------
     position : torch.Tensor
         ``(B,)`` int64: ``block * length + m`` of each nonzero, non-decreasing, and the
-        nonzeros of one ``(block, m)`` in increasing ``channel``.
+        nonzeros of one ``(block, m)`` in non-decreasing ``channel``.
     channel : torch.Tensor
         ``(B,)`` int64, in ``[0, C)``.
     blocks, length : int
@@ -41,8 +41,8 @@ def tap_rows(
         ``(blocks * L_full + 1,)``: where each output row's entries start, for output
         positions ``[0, L_full)``, ``L_full = length + max(shifts)``.
     cols : torch.Tensor
-        ``(B * T,)``: each entry's weight row, ``t * C + channel``; increasing within
-        an output row.
+        ``(B * T,)``: each entry's weight row, ``t * C + channel``; non-decreasing
+        within an output row.
     entry : torch.Tensor
         ``(B, T)``: where nonzero ``b`` through tap ``t`` sits in ``cols``.
     """
