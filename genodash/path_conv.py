@@ -111,9 +111,9 @@ def _state_changes(
         crossing = torch.maximum(crossing, (rise <= 0) * _NEVER)
         line, crossing = _first(crossing, torch.lt)  # the first to overtake
         crossing = torch.maximum(crossing, at).clamp_(max=last + 1)  # never back along the path
-        left = torch.searchsorted(alphas, crossing)
-        right = torch.searchsorted(alphas, crossing, right=True)
-        step = (right - (line < state) * (right - left)).clamp_(min=1)
+        right = torch.searchsorted(alphas, crossing, right=True)  # first step past the crossing
+        on_it = alphas[(right - 1).clamp_(min=0)] == crossing  # a step exactly on it: a tie there
+        step = (right - (on_it & (line < state)).long()).clamp_(min=1)
         turn = step < S
         turns.append((windows[turn], step[turn], state[turn], line[turn]))
         state = state + turn * (line - state)
@@ -275,8 +275,12 @@ class SparsePathConv:
         k, F = self.k, self.W.shape[0]
         g = grad.reshape(P, S, F, self.L_out).transpose(2, 3)  # (P, S, L_out, F)
         # before[:, s]: sum of the gradients of the steps before s, on the full positions
-        before = torch.zeros((P * S * self.L_full, F), dtype=g.dtype, device=g.device)
-        inside = before.view(P, S, self.L_full, F)[:, :, self.skip : self.skip + self.L_out]
+        before = torch.empty((P * S * self.L_full, F), dtype=g.dtype, device=g.device)
+        steps = before.view(P, S, self.L_full, F)
+        steps[:, :, : self.skip] = 0  # zero padding around the output positions
+        steps[:, :, self.skip + self.L_out :] = 0
+        steps[:, 0] = 0
+        inside = steps[:, :, self.skip : self.skip + self.L_out]
         inside[:, 1:] = g[:, :-1]
         _running_sum(inside)
         everything = inside[:, -1] + g[:, -1]  # (P, L_out, F)
