@@ -225,7 +225,7 @@ def _deeplift_multipliers(wrapper, X, refs, options):
     N, B = refs.shape[:2]
     split = _split(options)
     if split is not None and deeplift_supported(split):
-        M, f_x, f_refs, losses = split.deeplift(X, refs, pairs_per_call=options.get("pairs_per_call", 40))
+        M, f_x, f_refs, losses = split.deeplift(X, refs, pairs_per_call=options.get("pairs_per_call"))
         return _Multipliers(M, refs, f_x, f_refs, losses)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
     # DeepLift adds hooks to the modules: work on a private copy, so a model shared
@@ -398,7 +398,8 @@ def explain(
         ``n_steps`` (IG, 50); ``internal_batch_size`` (IG, 32; on the fast path
         about ``ELEMENTS_PER_CALL`` first-layer values per pass); ``n_samples``
         (GradientShap, 20); ``occlusion_width`` (1); ``pairs_per_call`` (DeepLIFT's
-        fast path, 40; Captum gets one sequence with its references per call);
+        fast path, about ``DEEPLIFT_ELEMENTS_PER_CALL`` first-layer values per call;
+        Captum gets one sequence with its references per call);
         ``ism_batch_size``: mutants per pass of ISM and one-position occlusion (1024);
         ``fast`` (True): use the exact first-layer shortcuts of
         :mod:`genodash.attribution_split` and the windowed recomputation of

@@ -43,6 +43,12 @@ from genodash.targets import TargetOutput
 #: short inputs. Pooled values instead where the second convolution runs by sparse
 #: updates (:mod:`genodash.path_conv`): one whole Basset-sized path.
 ELEMENTS_PER_CALL = 7_500_000
+#: First-layer values (pairs x channels x length) per DeepLIFT call: about 150 pairs
+#: of oct4-mafk's 64 x 200, one sequence and its 10 references on the Basset-sized
+#: model's 300 x 1000. Measured on DeepLiftShap with 10 shuffles, interleaved medians
+#: of 5: oct4-mafk 0.245 / 0.203 / 0.195 / 0.285 s at 40 / 100 / 150 / 300 pairs per
+#: call, Basset 0.94 / 1.05 / 1.11 s at 10 / 20 / 40.
+DEEPLIFT_ELEMENTS_PER_CALL = 2_000_000
 #: Input positions per matrix product of :func:`unfolded_conv1d` (4 x 19 floats each:
 #: about 5 MB of unfolded windows).
 POSITIONS_PER_PRODUCT = 16_384
@@ -395,7 +401,7 @@ class FirstLayerSplit:
         return M.reshape(N, B, *X.shape[1:]), f_x, f_refs
 
     def deeplift(
-        self, X: torch.Tensor, refs: torch.Tensor, pairs_per_call: int = 40
+        self, X: torch.Tensor, refs: torch.Tensor, pairs_per_call: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """DeepLIFT multipliers, as Captum's ``DeepLift(multiply_by_inputs=False)``.
 
@@ -408,9 +414,10 @@ class FirstLayerSplit:
             ``(N, 4, L)``.
         refs : torch.Tensor
             ``(N, B, 4, L)``.
-        pairs_per_call : int
+        pairs_per_call : int, optional
             Roughly how many (sequence, reference) pairs are processed together; whole
-            sequences at a time.
+            sequences at a time. By default about :data:`DEEPLIFT_ELEMENTS_PER_CALL`
+            first-layer values.
 
         Returns
         -------
@@ -423,6 +430,10 @@ class FirstLayerSplit:
             (largest over the references; see :meth:`_DeepLift.run`).
         """
         N, B = refs.shape[:2]
+        if pairs_per_call is None:
+            C, _, K = self.weight.shape
+            L1 = X.shape[-1] + 2 * self.padding - self.dilation * (K - 1)
+            pairs_per_call = DEEPLIFT_ELEMENTS_PER_CALL // (C * L1)
         per_call = max(1, pairs_per_call // B)
         engine = _DeepLift(self)
         Ms, fxs, frs, losses = [], [], [], []
@@ -788,6 +799,7 @@ def deeplift_supported(split: FirstLayerSplit) -> bool:
 
 
 __all__ = [
+    "DEEPLIFT_ELEMENTS_PER_CALL",
     "DEEPLIFT_EPS",
     "ELEMENTS_PER_CALL",
     "POSITIONS_PER_PRODUCT",
