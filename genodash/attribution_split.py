@@ -33,7 +33,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from genodash import path_conv
+from genodash import max_head, path_conv
 from genodash.architectures import GlobalMaxPool
 from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
@@ -280,6 +280,9 @@ class FirstLayerSplit:
 
     def _grad_after(self, h: torch.Tensor, start: int, seeds: torch.Tensor) -> torch.Tensor:
         """Gradient of the explained values, times ``seeds``, at ``h``: the input of ``grad_rest[start]``."""
+        tail = self._max_head(start)
+        if tail is not None:
+            return self._grad_through_max(h, *tail, seeds)
         with torch.enable_grad():
             leaf = h.detach().requires_grad_(True)
             h = leaf
@@ -288,6 +291,48 @@ class FirstLayerSplit:
             out = self.wrapper.select(self.head(h))[:, 0]
             (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
         return grad
+
+    def _max_head(self, start: int) -> tuple[bool, nn.Conv1d | None, bool] | None:
+        """``(relu_in, conv, relu)`` when ``grad_rest[start:]`` is ``[ReLU] [Conv1d] [ReLU]``.
+
+        ``None`` unless the head is an ``nn.Sequential`` that starts with a
+        :class:`~genodash.architectures.GlobalMaxPool` (eval-mode ``Dropout`` and
+        ``Identity`` layers are skipped).
+        """
+        head = self.head
+        if not (isinstance(head, nn.Sequential) and len(head) and type(head[0]) is GlobalMaxPool):
+            return None
+        layers = [m for m in self.grad_rest[start:] if type(m) not in (nn.Dropout, nn.Identity)]
+        conv_at = next((i for i, m in enumerate(layers) if type(m) is nn.Conv1d), None)
+        if conv_at is None:
+            return (False, None, True) if [type(m) for m in layers] == [nn.ReLU] else None
+        before, conv, after = layers[:conv_at], layers[conv_at], layers[conv_at + 1 :]
+        if not max_head.supported(conv) or len(before) > 1 or len(after) > 1:
+            return None
+        if any(type(m) is not nn.ReLU for m in before + after):
+            return None
+        return bool(before), conv, bool(after)
+
+    def _grad_through_max(
+        self, h: torch.Tensor, relu_in: bool, conv: nn.Conv1d | None, relu: bool, seeds: torch.Tensor
+    ) -> torch.Tensor:
+        """:meth:`_grad_after` through ``[ReLU] [conv] [ReLU]`` and a global max pool, sparsely.
+
+        See :mod:`genodash.max_head`; the head after the pool runs in autograd.
+        """
+        with torch.no_grad():
+            z = conv(h.clamp_min(0) if relu_in else h) if conv is not None else h
+            pooled = (z.clamp_min(0) if relu else z).amax(dim=-1)
+        with torch.enable_grad():
+            leaf = pooled.requires_grad_(True)
+            out = self.wrapper.select(self.head[1:](leaf))[:, 0]
+            (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
+        with torch.no_grad():
+            entries = max_head.max_pool_entries(z, relu, grad)
+            if conv is None:
+                return entries.dense()
+            g = max_head.conv_input_grad(conv, entries, h.shape[-1])
+            return g * (h > 0) if relu_in else g
 
     def _conv_after_pool(self) -> int | None:
         """Where a convolution follows ``MaxPool1d, ReLU`` (and eval-mode no-ops) in ``grad_rest``.

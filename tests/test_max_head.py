@@ -1,0 +1,64 @@
+"""genodash.max_head: sparse gradients through a ReLU and a global max pool, against autograd."""
+
+import pytest
+import torch
+from torch import nn
+
+from genodash.max_head import conv_input_grad, max_pool_entries, supported
+
+
+def _autograd(h, conv, relu_in, relu, grad):
+    h = h.clone().requires_grad_(True)
+    x = h.relu() if relu_in else h
+    z = conv(x) if conv is not None else x
+    pooled = (z.relu() if relu else z).amax(dim=-1)
+    (g,) = torch.autograd.grad(pooled, h, grad)
+    return g
+
+
+def _tied(R=5, F=6, L=11):
+    """Values with exact ties at the maximum, channels that are never positive, and zeros."""
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(R, F, L, generator=g)
+    z[0, 0, [2, 7]] = 5.0  # two tied maxima
+    z[1, 1] = -torch.rand(L, generator=g)  # never positive: the ReLU passes nothing
+    z[2, 2] = 0.0  # all zero: every position ties at 0
+    z[3, 3, :] = 1.5  # all tied at a positive value
+    return z
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_entries_are_autograds_gradient_with_ties(relu):
+    z = _tied()
+    grad = torch.randn(z.shape[:2], generator=torch.Generator().manual_seed(1))
+    entries = max_pool_entries(z, relu, grad)
+    torch.testing.assert_close(entries.dense(), _autograd(z, None, False, relu, grad), rtol=0, atol=0)
+    keys = (entries.row * 1000 + entries.position) * 1000 + entries.channel
+    assert bool((keys[1:] > keys[:-1]).all()), "sorted by row, position, channel"
+    if relu:
+        assert not bool(((entries.row == 1) & (entries.channel == 1)).any())
+
+
+@pytest.mark.parametrize(("kernel", "padding", "dilation"), [(7, 3, 1), (5, 0, 1), (3, 2, 2), (4, 1, 1), (1, 0, 1)])
+@pytest.mark.parametrize("relu_in", [True, False])
+def test_conv_input_gradient_equals_autograd(kernel, padding, dilation, relu_in):
+    torch.manual_seed(0)
+    conv = nn.Conv1d(8, 6, kernel, padding=padding, dilation=dilation).eval().requires_grad_(False)
+    h = torch.randn(4, 8, 30)
+    grad = torch.randn(4, 6)
+    with torch.no_grad():
+        z = conv(h.relu() if relu_in else h)
+    entries = max_pool_entries(z, True, grad)
+    ours = conv_input_grad(conv, entries, h.shape[-1])
+    if relu_in:
+        ours = ours * (h > 0)
+    torch.testing.assert_close(ours, _autograd(h, conv, relu_in, True, grad), rtol=1e-5, atol=1e-6)
+
+
+def test_only_plain_convolutions_are_supported():
+    assert supported(nn.Conv1d(4, 4, 3, padding=1))
+    assert not supported(nn.Conv1d(4, 4, 3, stride=2))
+    assert not supported(nn.Conv1d(4, 4, 3, groups=2))
+    assert not supported(nn.Conv1d(4, 4, 3, padding="same"))
+    assert not supported(nn.Conv1d(4, 4, 3, padding=1, padding_mode="circular"))
+    assert not supported(nn.Linear(4, 4))
