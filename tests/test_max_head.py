@@ -39,7 +39,10 @@ def test_entries_are_autograds_gradient_with_ties(relu):
         assert not bool(((entries.row == 1) & (entries.channel == 1)).any())
 
 
-@pytest.mark.parametrize(("kernel", "padding", "dilation"), [(7, 3, 1), (5, 0, 1), (3, 2, 2), (4, 1, 1), (1, 0, 1)])
+CONVS = [(7, 3, 1), (5, 0, 1), (3, 2, 2), (4, 1, 1), (1, 0, 1)]  # kernel, padding, dilation
+
+
+@pytest.mark.parametrize(("kernel", "padding", "dilation"), CONVS)
 @pytest.mark.parametrize("relu_in", [True, False])
 def test_conv_input_gradient_equals_autograd(kernel, padding, dilation, relu_in):
     torch.manual_seed(0)
