@@ -33,7 +33,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from genodash import max_head, path_conv
+from genodash import max_head, max_path, path_conv
 from genodash.architectures import GlobalMaxPool
 from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
@@ -159,6 +159,8 @@ class FirstLayerSplit:
         self.bias = first.bias.detach() if first.bias is not None else None
         self.padding, self.dilation = first.padding[0], first.dilation[0]
         self.grad_rest = _swap_relu_pool(rest)
+        #: integrated gradients by :mod:`genodash.max_path` (on the CPU)
+        self.max_path = max_path.supports(self.grad_rest, head)
 
     # --- the pieces ---
 
@@ -247,6 +249,13 @@ class FirstLayerSplit:
             windows = z[..., : Lp * k].unflatten(-1, (Lp, k)).movedim(-1, 1)
             return windows if delta is None else windows.contiguous()
 
+        if delta is not None and self.max_path and base.device.type == "cpu" and base.dtype == torch.float32:
+            # the second convolution, its ReLU and the global max pool step by step, compiled
+            with torch.no_grad():
+                conv = next(m for m in self.grad_rest if type(m) is nn.Conv1d)
+                path = max_path.MaxPath(by_offset(base), by_offset(delta), alphas, conv)
+            path.backward(self._head_grad(path.pooled, seeds), total)
+            return
         conv_at = self._path_conv_index(L1) if delta is not None else None
         if conv_at is not None and bool((alphas[1:] >= alphas[:-1]).all()):
             # the next convolution by sparse updates along the path; no pooled values needed
@@ -323,16 +332,21 @@ class FirstLayerSplit:
         with torch.no_grad():
             z = conv(h.clamp_min(0) if relu_in else h) if conv is not None else h
             pooled = (z.clamp_min(0) if relu else z).amax(dim=-1)
-        with torch.enable_grad():
-            leaf = pooled.requires_grad_(True)
-            out = self.wrapper.select(self.head[1:](leaf))[:, 0]
-            (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
+        grad = self._head_grad(pooled, seeds)
         with torch.no_grad():
             entries = max_head.max_pool_entries(z, relu, grad)
             if conv is None:
                 return entries.dense()
             g = max_head.conv_input_grad(conv, entries, h.shape[-1])
             return g * (h > 0) if relu_in else g
+
+    def _head_grad(self, pooled: torch.Tensor, seeds: torch.Tensor) -> torch.Tensor:
+        """Gradient of the explained values, times ``seeds``, at the global max pool's output ``(R, F)``."""
+        with torch.enable_grad():
+            leaf = pooled.detach().requires_grad_(True)
+            out = self.wrapper.select(self.head[1:](leaf))[:, 0]
+            (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
+        return grad
 
     def _conv_after_pool(self) -> int | None:
         """Where a convolution follows ``MaxPool1d, ReLU`` (and eval-mode no-ops) in ``grad_rest``.
@@ -428,7 +442,8 @@ class FirstLayerSplit:
         total = torch.zeros_like(base)  # (P, C, L1): sum_s w_s dF/dz at each step
         if rows_per_call is None:
             per_point = base[0].numel()
-            if self._path_conv_index(base.shape[-1]) is not None:  # only pooled values are kept per point
+            sparse = self.max_path or self._path_conv_index(base.shape[-1]) is not None
+            if sparse:  # only pooled values (or less) are kept per point
                 per_point //= self._pool_size()
             rows_per_call = max(1, ELEMENTS_PER_CALL // per_point)
         pairs_per_call = rows_per_call // n_steps
