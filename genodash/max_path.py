@@ -25,27 +25,14 @@ positions). The dense head between the two (``Linear``, ``ReLU``, ...) runs in t
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import torch
 from torch import nn
 
-try:  # compiled loops; without numba the plain torch path is used
-    import numba
-except ImportError:  # pragma: no cover - numba is a declared dependency
-    numba = None
-
-#: Whether the compiled kernels are available.
-AVAILABLE = numba is not None
+from genodash.compiled import AVAILABLE, jit, run_in_threads
 
 
-def _jit(fn):
-    return numba.njit(cache=True, nogil=True, fastmath=False)(fn) if AVAILABLE else fn
-
-
-@_jit
+@jit
 def _forward(
     base, delta, ends, alphas, Wct, bias, pad, dil, L_out, states, pooled, argpos, count, ties, p0, p1
 ):
@@ -151,7 +138,7 @@ def _forward(
                         ties[p, s, f, o] = Z[o, f] == mx[f]
 
 
-@_jit
+@jit
 def _backward(grad, argpos, count, ties, states, Wftc, pad, dil, k, total, p0, p1):
     """Pairs ``p0 .. p1``: add ``sum_s dF/dz1`` (weighted) at the first layer's output to ``total``.
 
@@ -194,22 +181,6 @@ def _backward(grad, argpos, count, ties, states, Wftc, pad, dil, k, total, p0, p
                         total[p, c, w * k + state - 1] += gh[w, c]
 
 
-def _chunks(P: int) -> list[tuple[int, int]]:
-    """Pairs split between ``torch.get_num_threads()`` threads."""
-    n = max(1, min(torch.get_num_threads(), P))
-    size = math.ceil(P / n)
-    return [(i, min(i + size, P)) for i in range(0, P, size)]
-
-
-def _run(kernel, chunks, *args) -> None:
-    if len(chunks) == 1:
-        kernel(*args, *chunks[0])
-        return
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        for future in [pool.submit(kernel, *args, *chunk) for chunk in chunks]:
-            future.result()
-
-
 class MaxPath:
     """The forward of one group of paths; :meth:`backward` adds their gradient.
 
@@ -248,9 +219,8 @@ class MaxPath:
         self.ties = np.zeros((P, S, F, max(L_out, 0)), dtype=np.uint8)
         base_np, delta_np = base.contiguous().numpy(), delta.contiguous().numpy()
         ends = (base + delta).contiguous().numpy()
-        self.chunks = _chunks(P)
-        _run(
-            _forward, self.chunks, base_np, delta_np, ends, alphas.float().contiguous().numpy(),
+        run_in_threads(
+            _forward, P, base_np, delta_np, ends, alphas.float().contiguous().numpy(),
             np.ascontiguousarray(W.permute(1, 2, 0).numpy()), bias.contiguous().numpy(),
             self.pad, self.dil, L_out, self.states, pooled, self.argpos, self.count, self.ties,
         )  # fmt: skip
@@ -269,8 +239,8 @@ class MaxPath:
         """
         P, S = self.states.shape[:2]
         g = grad.detach().float().reshape(P, S, -1).contiguous().numpy()
-        _run(
-            _backward, self.chunks, g, self.argpos, self.count, self.ties, self.states, self.W_ftc,
+        run_in_threads(
+            _backward, P, g, self.argpos, self.count, self.ties, self.states, self.W_ftc,
             self.pad, self.dil, self.k, total.numpy(),
         )  # fmt: skip
 

@@ -1,10 +1,11 @@
-"""genodash.max_head: sparse gradients through a ReLU and a global max pool, against autograd."""
+"""genodash.max_head: gradients through a ReLU and a global max pool, against autograd."""
 
 import pytest
 import torch
 from torch import nn
 
-from genodash.max_head import conv_input_grad, max_pool_entries, supported
+from genodash import compiled
+from genodash.max_head import conv_input_grad, max_pool_grad, supported
 
 
 def _autograd(h, conv, relu_in, relu, grad):
@@ -28,15 +29,12 @@ def _tied(R=5, F=6, L=11):
 
 
 @pytest.mark.parametrize("relu", [True, False])
-def test_entries_are_autograds_gradient_with_ties(relu):
+def test_max_pool_gradient_is_autograds_with_ties(relu):
     z = _tied()
     grad = torch.randn(z.shape[:2], generator=torch.Generator().manual_seed(1))
-    entries = max_pool_entries(z, relu, grad)
-    torch.testing.assert_close(entries.dense(), _autograd(z, None, False, relu, grad), rtol=0, atol=0)
-    keys = (entries.row * 1000 + entries.position) * 1000 + entries.channel
-    assert bool((keys[1:] > keys[:-1]).all()), "sorted by row, position, channel"
-    if relu:
-        assert not bool(((entries.row == 1) & (entries.channel == 1)).any())
+    ours = max_pool_grad(z, relu, grad)
+    torch.testing.assert_close(ours, _autograd(z, None, False, relu, grad), rtol=0, atol=0)
+    assert (ours[1, 1] == 0).all() if relu else (ours[1, 1] != 0).any()
 
 
 CONVS = [(7, 3, 1), (5, 0, 1), (3, 2, 2), (4, 1, 1), (1, 0, 1)]  # kernel, padding, dilation
@@ -44,18 +42,28 @@ CONVS = [(7, 3, 1), (5, 0, 1), (3, 2, 2), (4, 1, 1), (1, 0, 1)]  # kernel, paddi
 
 @pytest.mark.parametrize(("kernel", "padding", "dilation"), CONVS)
 @pytest.mark.parametrize("relu_in", [True, False])
-def test_conv_input_gradient_equals_autograd(kernel, padding, dilation, relu_in):
+@pytest.mark.parametrize("compiled_scan", [True, False])
+def test_conv_input_gradient_equals_autograd(kernel, padding, dilation, relu_in, compiled_scan, monkeypatch):
+    if compiled_scan and not compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    monkeypatch.setattr("genodash.max_head.AVAILABLE", compiled_scan and compiled.AVAILABLE)
     torch.manual_seed(0)
     conv = nn.Conv1d(8, 6, kernel, padding=padding, dilation=dilation).eval().requires_grad_(False)
-    h = torch.randn(4, 8, 30)
-    grad = torch.randn(4, 6)
+    h = torch.randn(5, 8, 30)
+    grad = torch.randn(5, 6)
     with torch.no_grad():
         z = conv(h.relu() if relu_in else h)
-    entries = max_pool_entries(z, True, grad)
-    ours = conv_input_grad(conv, entries, h.shape[-1])
+    ours = conv_input_grad(conv, max_pool_grad(z, True, grad), h.shape[-1])
     if relu_in:
         ours = ours * (h > 0)
     torch.testing.assert_close(ours, _autograd(h, conv, relu_in, True, grad), rtol=1e-5, atol=1e-6)
+
+
+def test_a_dense_gradient_gives_the_same_as_conv1d_input():
+    conv = nn.Conv1d(8, 6, 5, padding=2).eval().requires_grad_(False)
+    g = torch.randn(3, 6, 20)
+    expected = torch.nn.grad.conv1d_input((3, 8, 20), conv.weight, g, (1,), (2,), (1,), 1)
+    torch.testing.assert_close(conv_input_grad(conv, g, 20), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_only_plain_convolutions_are_supported():
