@@ -388,6 +388,24 @@ def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding,
     torch.testing.assert_close(unfolded_conv1d(x, weight, None, padding, dilation), expected - bias[:, None])
 
 
+@pytest.mark.parametrize(
+    ("length", "kernel", "padding", "dilation"),
+    [(200, 19, 9, 1), (57, 7, 3, 2), (30, 5, 0, 1), (40, 4, 1, 1)],
+)
+def test_unfolded_first_layer_transpose_equals_conv_transpose1d(length, kernel, padding, dilation):
+    """A matrix product and shifted tap sums give conv_transpose1d's values (first layer's input gradient)."""
+    from genodash.attribution_split import unfolded_conv_transpose1d
+
+    g = torch.Generator().manual_seed(0)
+    weight = torch.randn(16, 4, kernel, generator=g)
+    out_length = length + 2 * padding - dilation * (kernel - 1)
+    grad = torch.randn(7, 16, out_length, generator=g)
+    expected = nn.functional.conv_transpose1d(grad, weight, padding=padding, dilation=dilation)
+    out = unfolded_conv_transpose1d(grad, weight, padding, dilation)
+    assert out.shape == (7, 4, length)
+    torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
+
+
 def test_off_simplex_angle_of_known_multipliers():
     """0 deg on the simplex, 90 deg along (1, 1, 1, 1), 30 deg for one base's unit gradient."""
     from genodash.attribution import off_simplex_angle
