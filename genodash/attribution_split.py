@@ -21,6 +21,10 @@ Where the local layers allow it, a ``ReLU`` followed by a ``MaxPool1d`` is compu
 pool then ReLU for gradients (the same values and the same gradients, on a third of
 the data), and along integrated-gradients paths a large second convolution after
 them is updated only where a pooled value changes state (:mod:`genodash.path_conv`).
+Models whose head is a global max pool after that second convolution (oct4-mafk's)
+run the whole path from the first pool to the global maximum in compiled loops
+(:mod:`genodash.max_path`), and gradients and DeepLIFT multipliers through such a
+head go back through the convolution sparsely (:mod:`genodash.max_head`).
 An architecture opts in through the ``ism_split()`` it provides for fast ISM
 (:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
 registers hooks or changes the model: folded layers are private copies.
