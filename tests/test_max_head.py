@@ -73,3 +73,22 @@ def test_only_plain_convolutions_are_supported():
     assert not supported(nn.Conv1d(4, 4, 3, padding="same"))
     assert not supported(nn.Conv1d(4, 4, 3, padding=1, padding_mode="circular"))
     assert not supported(nn.Linear(4, 4))
+
+
+def test_deeplift_behind_a_global_max_pool_goes_back_sparsely(monkeypatch):
+    """oct4-mafk's architecture: DeepLIFT's multipliers reach the second convolution 2% dense."""
+    from genodash import max_head
+    from genodash.architectures import ConvPoolCNN
+    from genodash.attribution import attribute
+
+    torch.manual_seed(0)
+    model = ConvPoolCNN(2, filters=16, filters2=16, hidden=8).eval().requires_grad_(False)
+    g = torch.Generator().manual_seed(1)
+    X = nn.functional.one_hot(torch.randint(0, 4, (3, 200), generator=g), 4).permute(0, 2, 1).float()
+    calls = []
+    sparse = max_head.conv_input_grad
+    monkeypatch.setattr(max_head, "conv_input_grad", lambda *a: calls.append(1) or sparse(*a))
+    kw = dict(method="deep_lift_shap", target=0, n_baselines=4)
+    fast, captum = attribute(model, X, **kw), attribute(model, X, fast=False, **kw)
+    assert calls, "the sparse transposed convolution should have run"
+    torch.testing.assert_close(fast / captum.abs().max(), captum / captum.abs().max(), rtol=0, atol=1e-5)
