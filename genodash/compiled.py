@@ -25,8 +25,17 @@ AVAILABLE = numba is not None
 
 
 def jit(fn: Callable) -> Callable:
-    """Compile ``fn`` with numba (no Python objects, GIL released, cached); ``fn`` itself without numba."""
-    return numba.njit(cache=True, nogil=True)(fn) if numba is not None else fn
+    """Compile ``fn`` with numba (no Python objects, GIL released, cached); ``fn`` itself without numba.
+
+    Where no cache folder is writable (numba refuses ``cache=True`` then), it is
+    compiled anew in each process instead.
+    """
+    if numba is None:
+        return fn
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(fn)
 
 
 def row_chunks(rows: int) -> list[tuple[int, int]]:
