@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from genodash.architectures import GlobalMaxPool
 from genodash.compiled import AVAILABLE, jit, run_in_threads
 
 
@@ -253,8 +254,6 @@ def supports(layers: list[nn.Module], head: object) -> bool:
     ``Identity`` anywhere), then a head that is an ``nn.Sequential`` starting with a
     :class:`~genodash.architectures.GlobalMaxPool`.
     """
-    from genodash.architectures import GlobalMaxPool
-
     if not AVAILABLE or not isinstance(head, nn.Sequential) or not len(head):
         return False
     if type(head[0]) is not GlobalMaxPool:
