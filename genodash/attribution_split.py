@@ -346,8 +346,8 @@ class FirstLayerSplit:
             (grad,) = torch.autograd.grad(out, leaf, seeds.to(out.dtype))
         return grad
 
-    def _max_head(self, start: int) -> tuple[bool, nn.Conv1d | None, bool] | None:
-        """``(relu_in, conv, relu)`` when ``grad_rest[start:]`` is ``[ReLU] [Conv1d] [ReLU]``.
+    def _max_head(self, start: int) -> tuple[bool, nn.Conv1d, bool] | None:
+        """``(relu_in, conv, relu)`` when ``grad_rest[start:]`` is ``[ReLU] Conv1d [ReLU]``.
 
         ``None`` unless the head is an ``nn.Sequential`` that starts with a
         :class:`~genodash.architectures.GlobalMaxPool` (eval-mode ``Dropout`` and
@@ -359,7 +359,7 @@ class FirstLayerSplit:
         layers = [m for m in self.grad_rest[start:] if type(m) not in (nn.Dropout, nn.Identity)]
         conv_at = next((i for i, m in enumerate(layers) if type(m) is nn.Conv1d), None)
         if conv_at is None:
-            return (False, None, True) if [type(m) for m in layers] == [nn.ReLU] else None
+            return None
         before, conv, after = layers[:conv_at], layers[conv_at], layers[conv_at + 1 :]
         if not max_head.supported(conv) or len(before) > 1 or len(after) > 1:
             return None
@@ -368,20 +368,18 @@ class FirstLayerSplit:
         return bool(before), conv, bool(after)
 
     def _grad_through_max(
-        self, h: torch.Tensor, relu_in: bool, conv: nn.Conv1d | None, relu: bool, seeds: torch.Tensor
+        self, h: torch.Tensor, relu_in: bool, conv: nn.Conv1d, relu: bool, seeds: torch.Tensor
     ) -> torch.Tensor:
-        """:meth:`_grad_after` through ``[ReLU] [conv] [ReLU]`` and a global max pool, sparsely.
+        """:meth:`_grad_after` through ``[ReLU] conv [ReLU]`` and a global max pool, sparsely.
 
         See :mod:`genodash.max_head`; the head after the pool runs in autograd.
         """
         with torch.no_grad():
-            z = conv(h.clamp_min(0) if relu_in else h) if conv is not None else h
+            z = conv(h.clamp_min(0) if relu_in else h)
             pooled = (z.clamp_min(0) if relu else z).amax(dim=-1)
         grad = self._head_grad(pooled, seeds)
         with torch.no_grad():
             dz = max_head.max_pool_grad(z, relu, grad)
-            if conv is None:
-                return dz
             g = max_head.conv_input_grad(conv, dz, h.shape[-1])
             return g * (h > 0) if relu_in else g
 
