@@ -5,6 +5,10 @@ first use and cached on disk (``cache=True``). They release the GIL, so rows spl
 between ``torch.get_num_threads()`` Python threads run in parallel without numba's
 own threading layer (which is not safe for the concurrent calls of several
 dashboard sessions). Without numba installed, callers take their plain torch path.
+
+numba keys its disk cache on each kernel's own source file: after changing the
+options here, delete the ``*.nbi``/``*.nbc`` files in ``genodash/__pycache__`` (a
+fresh checkout has none).
 """
 
 from __future__ import annotations
@@ -27,15 +31,16 @@ AVAILABLE = numba is not None
 def jit(fn: Callable) -> Callable:
     """Compile ``fn`` with numba (no Python objects, GIL released, cached); ``fn`` itself without numba.
 
+    Float arithmetic as numpy's (``x / 0`` is ``inf`` or ``nan``, not an exception).
     Where no cache folder is writable (numba refuses ``cache=True`` then), it is
     compiled anew in each process instead.
     """
     if numba is None:
         return fn
     try:
-        return numba.njit(cache=True, nogil=True)(fn)
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(fn)
+        return numba.njit(nogil=True, error_model="numpy")(fn)
 
 
 def row_chunks(rows: int) -> list[tuple[int, int]]:

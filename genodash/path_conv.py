@@ -27,9 +27,11 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import torch
 from torch import nn
 
+from genodash.compiled import AVAILABLE, jit, run_in_threads
 from genodash.sparse_taps import tap_rows, tap_sum
 
 #: A crossing that never comes (any path point is at most 1).
@@ -59,6 +61,104 @@ def supports(conv: nn.Module, pool_size: int) -> bool:
 
 
 def _state_changes(
+    base: torch.Tensor, delta: torch.Tensor, alphas: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]:
+    """Every pooled value's state along the path, as its first state and its changes.
+
+    The walk of :func:`_state_changes_torch`, in compiled loops (:mod:`genodash.compiled`)
+    on the CPU, one window at a time: the same arithmetic, so the same states and
+    changes (55 against 99 ms for the Basset-sized model's 800,000 windows, zero
+    reference, 2 threads). The changes come window by window instead of turn by turn:
+    the same set, and a window's turns in the same order.
+    """
+    if not (AVAILABLE and base.device.type == "cpu" and base.dtype in (torch.float32, torch.float64)):
+        return _state_changes_torch(base, delta, alphas)
+    P, k, C, Lp = base.shape
+    E = P * C * Lp
+    dtype = base.dtype
+    # (k + 1, E): the zero line first, as in the torch walk
+    zero = torch.zeros_like(base[:, :1])
+    b = torch.cat([zero, base], dim=1).movedim(1, 0).reshape(k + 1, E).contiguous().numpy()
+    d = torch.cat([zero, delta], dim=1).movedim(1, 0).reshape(k + 1, E).contiguous().numpy()
+    a = alphas.to(dtype).contiguous().numpy()
+    info = torch.finfo(dtype)
+    consts = torch.tensor([_NEVER, info.min, 0.0], dtype=dtype).numpy()
+    start = np.empty(E, dtype=np.int64)
+    end = np.empty(E, dtype=np.int64)
+    turns = np.zeros(E, dtype=np.int64)
+    offsets = np.zeros(E, dtype=np.int64)
+    out = [np.empty(0, dtype=np.int64) for _ in range(4)]
+    run_in_threads(_walk_envelopes, E, b, d, a, consts, start, end, turns, offsets, *out, False)
+    offsets[1:] = np.cumsum(turns)[:-1]
+    out = [np.empty(int(turns.sum()), dtype=np.int64) for _ in range(4)]
+    run_in_threads(_walk_envelopes, E, b, d, a, consts, start, end, turns, offsets, *out, True)
+    shape = (P, C, Lp)
+    changes = tuple(torch.from_numpy(t) for t in out)
+    return torch.from_numpy(start).view(shape), torch.from_numpy(end).view(shape), changes
+
+
+@jit
+def _walk_envelopes(b, d, alphas, consts, start, end, turns, offsets, window, step, old, new, fill, e0, e1):
+    """Windows ``e0 .. e1`` of :func:`_state_changes_torch`'s walk; ``fill``: write the changes.
+
+    ``b, d`` ``(k + 1, E)`` lines (zero line first), ``alphas`` ``(S,)`` and ``consts``
+    (never, the dtype's lowest value, 0) in the lines' dtype. Without
+    ``fill`` it sets ``start``, ``end`` and ``turns`` (changes per window); with it,
+    it writes window ``e``'s changes from ``offsets[e]`` on.
+    """
+    n_lines, S = b.shape[0], alphas.shape[0]
+    never, lowest, zero = consts[0], consts[1], consts[2]
+    a0 = np.float64(alphas[0])
+    for e in range(e0, e1):
+        if fill and turns[e] == 0:
+            continue
+        # the first state in float64: the first maximum of the lines at the first point
+        state = 0
+        best = np.float64(b[0, e]) + a0 * np.float64(d[0, e])
+        for j in range(1, n_lines):
+            v = np.float64(b[j, e]) + a0 * np.float64(d[j, e])
+            if v > best:
+                best = v
+                state = j
+        start[e] = state
+        at = alphas[0]
+        n = 0
+        for _ in range(n_lines - 1):
+            b_now, d_now = b[state, e], d[state, e]
+            line = 0
+            first = never
+            for j in range(n_lines):
+                rise = d[j, e] - d_now
+                crossing = (b_now - b[j, e]) / rise
+                if np.isnan(crossing) or crossing == np.inf:
+                    crossing = never
+                elif crossing == -np.inf:
+                    crossing = lowest
+                floor = never if rise <= 0 else zero  # only steeper lines overtake, from 0 on
+                crossing = crossing if crossing > floor else floor
+                if j == 0 or crossing < first:
+                    first = crossing
+                    line = j
+            crossing = first if first > at else at
+            if crossing > alphas[S - 1]:  # (most windows: no turn; no search needed)
+                break
+            right = np.searchsorted(alphas, crossing, side="right")
+            on_it = alphas[max(right - 1, 0)] == crossing
+            at_step = right - 1 if on_it and line < state else right
+            at_step = max(at_step, 1)
+            if at_step >= S:
+                break
+            if fill:
+                i = offsets[e] + n
+                window[i], step[i], old[i], new[i] = e, at_step, state, line
+            n += 1
+            state = line
+            at = crossing
+        end[e] = state
+        turns[e] = n
+
+
+def _state_changes_torch(
     base: torch.Tensor, delta: torch.Tensor, alphas: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, ...]]:
     """Every pooled value's state along the path, as its first state and its changes.

@@ -193,3 +193,24 @@ def test_tap_sum_is_the_full_convolution_of_a_sparse_input(T, dilation):
     crow, cols, entry = layout
     for i in range(len(crow) - 1):  # columns increase within each row (as CSR products need)
         assert (cols[crow[i] : crow[i + 1]].diff() > 0).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("k", "reference"), [(3, "zero"), (4, "random"), (2, "random"), (3, "the input")])
+def test_compiled_walk_gives_the_torch_walks_states_and_changes(k, reference, dtype):
+    from genodash import compiled
+
+    if not compiled.AVAILABLE:
+        pytest.skip("numba is not installed")
+    base, delta = (t.to(dtype) for t in _lines(3, k, 7, 40, reference, seed=k))
+    base[0, :, 0, :5] = 0.25  # equal lines: exact ties
+    delta[0, :, 0, :5] = 0.5
+    alphas = torch.tensor(approximation_parameters("gausslegendre")[1](50), dtype=dtype)
+    ours = path_conv._state_changes(base, delta, alphas)
+    theirs = path_conv._state_changes_torch(base, delta, alphas)
+    assert torch.equal(ours[0], theirs[0]) and torch.equal(ours[1], theirs[1])
+    # the same changes; window by window instead of turn by turn
+    order = torch.argsort(theirs[2][0], stable=True)
+    for a, b in zip(ours[2], theirs[2], strict=True):
+        assert torch.equal(a, b[order])
+    assert ours[2][0].numel() > 0 or reference == "the input"
