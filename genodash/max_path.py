@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from genodash import max_head
 from genodash.architectures import GlobalMaxPool
 from genodash.compiled import AVAILABLE, jit, run_in_threads
 
@@ -272,13 +273,7 @@ def supports(layers: list[nn.Module], head: object) -> bool:
         and one(pool.dilation) == 1
         and not pool.ceil_mode
     )
-    plain_conv = (
-        conv.stride == (1,)
-        and conv.groups == 1
-        and conv.padding_mode == "zeros"
-        and isinstance(conv.padding, tuple)
-    )
-    return simple_pool and plain_conv
+    return simple_pool and max_head.supported(conv)
 
 
 __all__ = ["AVAILABLE", "MaxPath", "supports"]
