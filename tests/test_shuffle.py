@@ -3,6 +3,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from genodash import compiled
 from genodash.errors import InputError
 from genodash.shuffle import dinucleotide_shuffle, dinucleotide_shuffles
 
@@ -51,6 +52,7 @@ def _random_sequences():
     gen = np.random.default_rng(2024)
     seqs = ["A", "AC", "ACG", "AAA", "AAAAAA", "ACACAC", "AAAAAAC", "CAAAAAA", "GGGGCGGGG"]
     seqs += ["acgtn", "ACGTNNNNACGT", "AcGtAcGt", "ATATATATTTAA", "NNNNNNNN", "xyzzyx", "AÇGΔTÇΔ"]
+    seqs += ["AC\x00GT\x00\x00A"]  # NUL letters: the Python path
     for length in list(range(1, 9)) * 6 + [20, 50, 200, 1000]:
         alphabet = gen.choice(["ACGT", "AC", "GT", "ACG", "ACGTN", "acgtACGT", "A"])
         seqs.append("".join(gen.choice(list(alphabet), length)))
@@ -61,7 +63,7 @@ SEQUENCES = _random_sequences()
 
 
 @pytest.mark.parametrize("seq", SEQUENCES, ids=lambda s: f"{len(s)}:{s[:12]}")
-def test_same_strings_and_draws_as_the_reference(seq):
+def test_same_strings_and_draws_as_the_reference(seq, either_path):
     for seed in range(3):
         ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
         expected = [_reference_shuffle(seq, theirs) for _ in range(7)]
@@ -75,7 +77,15 @@ def test_same_strings_and_draws_as_the_reference(seq):
         assert ours.bit_generator.state == theirs.bit_generator.state
 
 
-def test_many_random_sequences_match_the_reference():
+@pytest.fixture(params=["compiled", "python"])
+def either_path(request, monkeypatch):
+    """Both implementations: numba's compiled loops and the plain Python one."""
+    if request.param == "python":
+        monkeypatch.setattr(compiled, "AVAILABLE", False)
+    return request.param
+
+
+def test_many_random_sequences_match_the_reference(either_path):
     gen = np.random.default_rng(7)
     for k in range(300):
         seq = "".join(gen.choice(list("ACGTN"), int(gen.integers(1, 120))))
