@@ -13,6 +13,8 @@ from genodash.ui.progress import progress_bar
 from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
 from genodash.ui.sequence_input import sequence_input
 from genodash.ui.sidebar import require_model
+from genodash.ui.what_if_panel import what_if_panel
+from genodash.variants.figures import clickable
 
 require_app_shell()
 st.title("Explain")
@@ -134,11 +136,15 @@ for method in result.attributions:
 
 st.markdown("**Importance along the sequence** (zoom and hover)")
 st.plotly_chart(track_figure(result, view))
+points = []
 if "ism" in result.attributions:
     effects = result.attributions["ism"].hypothetical[view, :, start:end]
-    st.plotly_chart(
-        ism_heatmap(effects, fitted.sequence[start:end], lo, title="ISM: effect of every substitution")
-    )
+    heatmap = ism_heatmap(effects, fitted.sequence[start:end], lo, title="ISM: effect of every substitution")
+    event = st.plotly_chart(
+        clickable(heatmap, lo, fitted.sequence[start:end]), on_select="rerun", selection_mode="points",
+        key=f"ism_{result.run_id}_{view}_{start}_{end}",
+    )  # fmt: skip
+    points = event.selection.points if event is not None and event.selection else []
     cols = st.columns(2)
     for col, fmt in zip(cols, ("png", "svg")):
         col.download_button(
@@ -146,4 +152,5 @@ if "ism" in result.attributions:
             file_name=state.download_name(f"ism_heatmap_{lo}-{hi}", fmt), mime=f"image/{fmt}",
             key=f"heatmap_{fmt}",
         )  # fmt: skip
+what_if_panel(loaded, result, view, points)
 st.caption(f"Settings: {result.settings}")

@@ -145,6 +145,15 @@ def test_explain_in_a_real_browser(server, browser):
     assert page.locator(".js-plotly-plot").count() == 2  # importance track and ISM heatmap
     assert page.locator('[data-testid="stException"]').count() == 0
     assert page.get_by_text("How much the methods agree").count() == 1
+    # a click on an ISM heatmap cell (row T, middle column; that base is not a T) runs that mutant
+    heatmap = page.locator(".js-plotly-plot").nth(1)
+    heatmap.scroll_into_view_if_needed()
+    box = heatmap.locator(".nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.875)
+    page.get_by_text("every task before and after").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_text(re.compile(r"ISM's heatmap gave .+>T; .+ \(the same\)")).count() == 1
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "explain.png"), full_page=True)
     page.close()
 

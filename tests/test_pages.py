@@ -121,6 +121,33 @@ def test_explain_page_logos_track_heatmap_agreement(app_test):
     assert any("positions 11-60" in caption for img in at.get("image") for caption in img.captions)
 
 
+def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    next(b for b in at.button if b.label == "Load example").click().run()
+    at.multiselect[1].set_value(["ism"]).run()
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    text = at.text_area(key="explain_text").value
+    first = text.splitlines()[1]  # the first example's sequence: the one explained
+    next(n for n in at.number_input if n.label == "Position").set_value(58).run()
+    at.selectbox(key="what_if_base").set_value("T" if first[57] != "T" else "A").run()
+    next(b for b in at.button if b.label == "Run the mutant").click().run()
+    assert not at.exception and not errors(at)
+    table = at.dataframe[-1].value
+    assert list(table["task"]) == ["Oct4", "MafK"] and {"before", "after", "change"} <= set(table.columns)
+    assert (table["change"] != 0).any()
+    # the direct pass agrees with the ISM cell
+    (agree,) = [c.value for c in at.caption if c.value.startswith("ISM's heatmap gave")]
+    assert "(the same)" in agree
+    next(b for b in at.button if b.label == "Add the mutant to the sequences above").click().run()
+    assert not at.exception
+    grown = at.text_area(key="explain_text").value
+    assert grown.startswith(text.rstrip("\n")) and f"_58{first[57]}>" in grown
+    assert len(at.multiselect[0].options) == 7  # six examples and the mutant
+
+
 def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     at = app_test()
     at.run()

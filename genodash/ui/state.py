@@ -16,6 +16,10 @@ EXPLAIN_SOURCE = "explain_source"
 EXPLAIN_TEXT = "explain_text"
 EXPLAIN_UPLOAD = "explain_upload"
 EXPLAIN_RESULT = "explain_result"
+#: (run id, sequence index, WhatIf): the last substitution scored on the Explain page
+EXPLAIN_WHAT_IF = "explain_what_if"
+#: (run id, sequence index, position, base) of the last ISM heatmap cell acted on
+EXPLAIN_LAST_CLICK = "explain_last_click"
 #: name -> UserModel: models this browser session added (never shared with other sessions)
 USER_MODELS = "user_models"
 #: a model to select in the sidebar on the next run (set before the picker is drawn)

@@ -190,4 +190,6 @@ def clickable(fig: go.Figure, first_position: int, sequence: str) -> go.Figure:
         )
     )  # fmt: skip
     fig.update_layout(clickmode="event+select", dragmode=False)
+    # the markers would widen the axis past the cells
+    fig.update_xaxes(range=[first_position - 0.5, first_position + width - 0.5])
     return fig

@@ -1,0 +1,96 @@
+"""The Explain page's "What if?" panel: change one base, run the model on it, compare with ISM."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from genodash.explanations import ExplanationSet
+from genodash.models import LoadedModel
+from genodash.ui import state
+from genodash.ui.errors import shown_as_message
+from genodash.what_if import what_if
+
+_NEW_SEQUENCES = "New sequences"
+_BASE = "what_if_base"
+
+
+def _append_to_text_box(fasta: str) -> None:
+    """Add a record to the Explain text box (a button callback: runs before the widgets)."""
+    text = st.session_state.get(state.EXPLAIN_TEXT, "").rstrip("\n")
+    st.session_state[state.EXPLAIN_TEXT] = f"{text}\n{fasta}" if text else fasta
+
+
+def _text_box_in_use() -> bool:
+    """Whether the Explain page reads its sequences from the text box (not Predict, not a file)."""
+    return (
+        st.session_state.get(state.EXPLAIN_SOURCE) == _NEW_SEQUENCES
+        and st.session_state.get(state.EXPLAIN_UPLOAD) is None
+    )
+
+
+def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points: list[dict]) -> None:
+    """Pick a substitution (widgets, or ``points`` clicked on the ISM heatmap), score it, show it.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+    result : ExplanationSet
+    view : int
+        The sequence on show.
+    points : list of dict
+        Plotly selection points from :func:`genodash.variants.figures.clickable`:
+        ``x`` the 1-based position, ``y`` the new base.
+    """
+    fitted = result.fitted[view]
+    first = result.first_position(view)
+    last = first + len(fitted.sequence) - 1
+    how = "pick a cell of the ISM heatmap, or choose here" if "ism" in result.attributions else "choose here"
+    st.markdown(f"**What if?** Change one base and run the model on the result ({how})")
+    key = f"what_if_{result.run_id}_{view}"  # per run and sequence: other bounds never meet its value
+    st.session_state.setdefault(key, first + len(fitted.sequence) // 2)
+    clicked = False
+    if points:  # a heatmap cell: show it in the widgets below (not yet drawn in this run), and score it
+        point = points[0]
+        click = (result.run_id, view, int(point.get("x", 0)), str(point.get("y", "")))
+        if click != st.session_state.get(state.EXPLAIN_LAST_CLICK) and first <= click[2] <= last:
+            st.session_state[key], st.session_state[_BASE] = click[2], click[3]
+            clicked = True
+        st.session_state[state.EXPLAIN_LAST_CLICK] = click
+    c1, c2, c3 = st.columns([2, 1, 1])
+    position = c1.number_input("Position", first, last, key=key)
+    base = c2.selectbox("New base", list("ACGT"), key=_BASE)
+    pressed = c3.button("Run the mutant") or clicked
+    if pressed:
+        with shown_as_message(f"running the model with position {position} changed to {base}"):
+            change = what_if(loaded, result, view, int(position) - first, base)
+            st.session_state[state.EXPLAIN_WHAT_IF] = (result.run_id, view, change)
+    stored = st.session_state.get(state.EXPLAIN_WHAT_IF)
+    if stored is None or stored[:2] != (result.run_id, view):
+        return
+    change = stored[2]
+    st.markdown(f"**{change.name}, {change.label}**: every task before and after (raw output; shown values "
+                "with the card's activation)")  # fmt: skip
+    st.dataframe(change.table, hide_index=True)
+    if (message := change.agreement_message()) is not None:
+        (st.caption if "the same" in message else st.warning)(message)
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Table (TSV)", change.table.to_csv(sep="\t", index=False).encode(),
+        file_name=state.download_name(f"what_if_{change.position}{change.ref}-{change.alt}", "tsv"),
+        mime="text/tab-separated-values", key="what_if_tsv",
+    )  # fmt: skip
+    if change.mutant_fasta is None:
+        st.caption(f"Position {change.position} is padding, outside your sequence: no mutant record to add.")
+        return
+    c2.download_button(
+        "Mutant (FASTA)", change.mutant_fasta.encode(),
+        file_name=state.download_name(f"mutant_{change.position}{change.ref}-{change.alt}", "fa"),
+        mime="text/plain", key="what_if_fasta",
+    )  # fmt: skip
+    if _text_box_in_use():
+        st.button(
+            "Add the mutant to the sequences above",
+            on_click=_append_to_text_box,
+            args=(change.mutant_fasta,),
+            help="Then choose it under 'Sequences to explain' and press Run to see its logos.",
+        )
