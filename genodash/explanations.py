@@ -144,6 +144,28 @@ class ExplanationSet:
         return pd.concat(frames, ignore_index=True)
 
 
+#: Perturbation methods: full-model passes per position of each sequence without a fast path.
+_PASSES_PER_POSITION = {"ism": 3, "occlusion": 1}
+#: What the Explain page runs unless the user chooses otherwise.
+DEFAULT_METHODS = ("saliency", "integrated_gradients", "ism")
+
+
+def slow_passes(loaded: LoadedModel, method: str, n_sequences: int = 1) -> int:
+    """Full-model passes ``method`` needs for ``n_sequences`` at the model's input length.
+
+    0 for gradient methods and for models with a fast windowed ISM path (an
+    ``ism_split()``, see :mod:`genodash.ism`), whose cost is not counted in passes.
+    """
+    if hasattr(loaded.model, "ism_split"):
+        return 0
+    return _PASSES_PER_POSITION.get(method, 0) * n_sequences * loaded.card.input_length
+
+
+def default_methods(loaded: LoadedModel) -> list[str]:
+    """:data:`DEFAULT_METHODS` without those one sequence could not afford (e.g. ISM on SpliceAI)."""
+    return [m for m in DEFAULT_METHODS if slow_passes(loaded, m) <= MAX_SLOW_ISM_MUTANTS]
+
+
 def explain_records(
     loaded: LoadedModel,
     records: list[Record],
@@ -191,15 +213,14 @@ def explain_records(
     card = loaded.card
     fitted = tuple(fit_length(r.sequence, card.input_length) for r in records)
     X = one_hot_encode([f.sequence for f in fitted])
-    for method, per_position in (("ism", 3), ("occlusion", 1)):
-        if method in methods and not hasattr(loaded.model, "ism_split"):
-            mutants = per_position * X.shape[0] * X.shape[2]
-            if mutants > MAX_SLOW_ISM_MUTANTS:
-                raise InputError(
-                    f"{method} of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {mutants:,} full "
-                    f"passes of {card.name}, which has no fast windowed path; choose fewer sequences or "
-                    "another method"
-                )
+    for method in methods:
+        mutants = slow_passes(loaded, method, X.shape[0])
+        if mutants > MAX_SLOW_ISM_MUTANTS:
+            raise InputError(
+                f"{method} of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {mutants:,} full "
+                f"passes of {card.name}, which has no fast windowed path; choose fewer sequences or "
+                "another method"
+            )
     task = card.tasks[target] if isinstance(target, int) else target
     n = X.shape[0]
     results: dict[str, Attribution] = {}

@@ -4,7 +4,7 @@ import streamlit as st
 
 from genodash.attribution import BASELINES, METHODS
 from genodash.attribution_figures import ism_heatmap, track_figure
-from genodash.explanations import MAX_SEQUENCES, explain_records
+from genodash.explanations import MAX_SEQUENCES, default_methods, explain_records, slow_passes
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
@@ -50,10 +50,15 @@ if card.output_kind == "profile":
     out_len = card.input_length - 2 * card.flank
     lo, hi = st.slider("Output positions summed (profile model)", 1, out_len, (1, out_len))
     window = (lo - 1, hi)
+defaults = default_methods(loaded)
 methods = st.multiselect(
-    "Methods", list(METHODS), default=["saliency", "integrated_gradients", "ism"],
-    help="Pick two or more to see how much they agree.",
+    "Methods", list(METHODS), default=defaults, help="Pick two or more to see how much they agree.",
 )  # fmt: skip
+if "ism" not in defaults:
+    st.caption(
+        f"ISM is not preselected: {card.name} has no fast windowed path, so one sequence would need "
+        f"{slow_passes(loaded, 'ism'):,} full passes. The Variant page runs ISM around a variant."
+    )
 with st.expander("Settings"):
     c1, c2, c3 = st.columns(3)
     baseline = c1.selectbox(

@@ -48,8 +48,13 @@ def test_limits(oct4_mafk, monkeypatch):
         explain_records(oct4_mafk, [record] * 21, methods=["saliency"])
     with pytest.raises(InputError, match="unknown methods: shap"):
         explain_records(oct4_mafk, [record], methods=["shap"])
+    assert explanations.default_methods(oct4_mafk) == ["saliency", "integrated_gradients", "ism"]
+    assert explanations.slow_passes(oct4_mafk, "ism") == 0  # a fast windowed path
     monkeypatch.setattr(explanations, "MAX_SLOW_ISM_MUTANTS", 10)
     monkeypatch.delattr(type(oct4_mafk.model), "ism_split")
+    assert explanations.slow_passes(oct4_mafk, "ism", 2) == 1200
+    assert explanations.slow_passes(oct4_mafk, "saliency", 2) == 0
+    assert explanations.default_methods(oct4_mafk) == ["saliency", "integrated_gradients"]
     with pytest.raises(InputError, match="ism of 1 sequence.* needs 600 full passes"):
         explain_records(oct4_mafk, [record], methods=["ism"])
     with pytest.raises(InputError, match="occlusion of 1 sequence.* needs 200 full passes"):

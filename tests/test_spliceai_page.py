@@ -41,6 +41,18 @@ def test_predict_page_shows_acceptor_and_donor_tracks(app_test):
     assert names == {"acceptor", "donor"}
 
 
+@needs_weights
+def test_explain_page_does_not_preselect_ism_that_spliceai_cannot_afford(app_test):
+    at = app_test()
+    at.run()
+    at.sidebar.selectbox(key="model_name").set_value("spliceai").run()
+    at.switch_page("pages/explain.py").run()
+    assert not at.exception
+    assert at.multiselect[1].value == ["saliency", "integrated_gradients"]
+    assert any(c.value.startswith("ISM is not preselected: spliceai") and "45,000 full passes" in c.value
+               for c in at.caption)  # fmt: skip
+
+
 def test_missing_weights_package_is_shown_not_crashed(app_test, monkeypatch):
     monkeypatch.setattr(weights, "package_dir", lambda: None)
     card = read_card(ROOT / "models" / "spliceai" / "card.json")
