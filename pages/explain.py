@@ -13,7 +13,7 @@ from genodash.ui.progress import progress_bar
 from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
 from genodash.ui.sequence_input import sequence_input
 from genodash.ui.sidebar import require_model
-from genodash.ui.what_if_panel import what_if_panel
+from genodash.ui.what_if_panel import default_choice, what_if_panel
 from genodash.variants.figures import clickable
 
 require_app_shell()
@@ -42,8 +42,9 @@ else:
 names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)
 chosen = left.multiselect(
-    f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=names[:1], max_selections=MAX_SEQUENCES
-)
+    f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=default_choice(names, records),
+    max_selections=MAX_SEQUENCES,
+)  # fmt: skip
 task = right.selectbox("Output to explain", card.tasks)
 window = None
 if card.output_kind == "profile":

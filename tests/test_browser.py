@@ -154,6 +154,13 @@ def test_explain_in_a_real_browser(server, browser):
     wait_idle(page)
     assert page.get_by_text(re.compile(r"ISM's heatmap gave .+>T; .+ \(the same\)")).count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
+    # the mutant joins the sequences, chosen next to the original: one Run explains both
+    page.get_by_role("button", name="Add the mutant to the sequences above").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Run", exact=True).click()
+    page.get_by_text("Show sequence").wait_for(timeout=120_000)
+    wait_idle(page, timeout=120_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "explain.png"), full_page=True)
     page.close()
 

@@ -132,7 +132,8 @@ def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):
     text = at.text_area(key="explain_text").value
     first = text.splitlines()[1]  # the first example's sequence: the one explained
     next(n for n in at.number_input if n.label == "Position").set_value(58).run()
-    at.selectbox(key="what_if_base").set_value("T" if first[57] != "T" else "A").run()
+    base = "T" if first[57] != "T" else "A"
+    at.selectbox(key="what_if_base").set_value(base).run()
     next(b for b in at.button if b.label == "Run the mutant").click().run()
     assert not at.exception and not errors(at)
     table = at.dataframe[-1].value
@@ -146,6 +147,12 @@ def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):
     grown = at.text_area(key="explain_text").value
     assert grown.startswith(text.rstrip("\n")) and f"_58{first[57]}>" in grown
     assert len(at.multiselect[0].options) == 7  # six examples and the mutant
+    # chosen next to the original: one Run explains both
+    original = text.splitlines()[0][1:]
+    assert at.multiselect[0].value == [f"1. {original}", f"7. {original}_58{first[57]}>{base}"]
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    assert len(at.session_state["explain_result"].records) == 2
 
 
 def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):

@@ -20,6 +20,8 @@ EXPLAIN_RESULT = "explain_result"
 EXPLAIN_WHAT_IF = "explain_what_if"
 #: (run id, sequence index, position, base) of the last ISM heatmap cell acted on
 EXPLAIN_LAST_CLICK = "explain_last_click"
+#: (original, mutant) record names that Explain's sequence choice starts with once a mutant was added
+EXPLAIN_PENDING_PICK = "explain_pending_pick"
 #: name -> UserModel: models this browser session added (never shared with other sessions)
 USER_MODELS = "user_models"
 #: a model to select in the sidebar on the next run (set before the picker is drawn)

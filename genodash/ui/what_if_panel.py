@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from genodash.explanations import ExplanationSet
+from genodash.io import Record
 from genodash.models import LoadedModel
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
@@ -14,10 +15,27 @@ _NEW_SEQUENCES = "New sequences"
 _BASE = "what_if_base"
 
 
-def _append_to_text_box(fasta: str) -> None:
-    """Add a record to the Explain text box (a button callback: runs before the widgets)."""
+def _append_to_text_box(fasta: str, original: str) -> None:
+    """Add a record to the Explain text box and choose it with ``original`` (a button callback)."""
     text = st.session_state.get(state.EXPLAIN_TEXT, "").rstrip("\n")
     st.session_state[state.EXPLAIN_TEXT] = f"{text}\n{fasta}" if text else fasta
+    st.session_state[state.EXPLAIN_PENDING_PICK] = (original, fasta[1:].split("\n", 1)[0])
+
+
+def default_choice(names: list[str], records: list[Record]) -> list[str]:
+    """What "Sequences to explain" starts with: the first record, or, once a mutant was added,
+    the original (its first record of that name) and the mutant (the last).
+
+    Kept, not used up: the widget has no key, so a default that changed on the next run
+    would make it a new widget and drop the choice.
+    """
+    pending = st.session_state.get(state.EXPLAIN_PENDING_PICK)
+    if pending is None:
+        return names[:1]
+    original, mutant = pending
+    firsts = [n for n, r in zip(names, records, strict=True) if r.name == original][:1]
+    lasts = [n for n, r in zip(names, records, strict=True) if r.name == mutant][-1:]
+    return firsts + lasts or names[:1]
 
 
 def _text_box_in_use() -> bool:
@@ -91,6 +109,6 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
         st.button(
             "Add the mutant to the sequences above",
             on_click=_append_to_text_box,
-            args=(change.mutant_fasta,),
-            help="Then choose it under 'Sequences to explain' and press Run to see its logos.",
+            args=(change.mutant_fasta, change.name),
+            help="It is chosen next to the original: press Run to see both sequences' logos.",
         )
