@@ -329,26 +329,28 @@ class SparsePathConv:
         shifts = self.dil * (T - 1 - torch.arange(T, device=m.device))
         self.layout = tap_rows((p * S + step) * Lp + m, c, P * S, Lp, shifts, C)
         changes = torch.stack([line(v, self.new) - line(v, self.old) for v in (ends, base)])
-        U, V = self._spread(changes, P, S)  # (P, S, L_out, F) each
 
         # the first step, densely
         offset = (start - 1).clamp_min(0)[:, None]
         on = (start > 0).to(base.dtype)
         first = torch.cat([ends.gather(1, offset)[:, 0] * on, base.gather(1, offset)[:, 0] * on])
         dense = nn.functional.conv1d(first, W, conv.bias, padding=self.pad, dilation=self.dil)
-        U += dense[:P].transpose(1, 2)[:, None]
-        V += dense[P:].transpose(1, 2)[:, None]
+        U, V = self._spread(changes, P, S, dense.transpose(1, 2))  # (P, S, L_out, F) each
         # z = (1 - a) V + a U, (P, S, L_out, F) -> (P * S, F, L_out)
         z = torch.lerp(V, U, alphas[None, :, None, None].to(V.dtype))
         self.z = z.transpose(2, 3).reshape(P * S, F, self.L_out)
 
-    def _spread(self, values: torch.Tensor, P: int, S: int) -> torch.Tensor:
-        """Running sums over the steps of the convolution of the changes.
+    def _spread(self, values: torch.Tensor, P: int, S: int, start: torch.Tensor) -> torch.Tensor:
+        """Running sums over the steps of the convolution of the changes, from ``start``.
 
         Parameters
         ----------
         values : torch.Tensor
             ``(V, B)``: ``V`` sets of values of the ``B`` changes.
+        start : torch.Tensor
+            ``(V * P, L_out, F)``: the convolution before the first step's changes
+            (added to the first step, so that the running sum carries it to every
+            step instead of a broadcast add over all of them).
 
         Returns
         -------
@@ -357,8 +359,9 @@ class SparsePathConv:
         """
         n, F = values.shape[0], self.W.shape[0]
         full = tap_sum(values, self.W_taps, self.layout).view(n * P, S, self.L_full, F)
-        out = _running_sum(full[:, :, self.skip : self.skip + self.L_out])
-        return out.view(n, P, S, self.L_out, F)
+        inside = full[:, :, self.skip : self.skip + self.L_out]
+        inside[:, 0] += start
+        return _running_sum(inside).view(n, P, S, self.L_out, F)
 
     @torch.no_grad()
     def backward(self, grad: torch.Tensor, total: torch.Tensor) -> None:

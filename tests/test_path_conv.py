@@ -168,6 +168,8 @@ def test_explain_through_the_sparse_path_equals_captum(monkeypatch):
         fast, slow = explain(model, X, **kw), explain(model, X, fast=False, **kw)
         scale = slow.projected.abs().max()
         torch.testing.assert_close(fast.projected / scale, slow.projected / scale, rtol=0, atol=1e-5)
+        # f(x) - f(reference): with one reference for all (zeros), it is computed once
+        torch.testing.assert_close(fast.output_change, slow.output_change, rtol=1e-5, atol=1e-6)
     assert calls
 
 
