@@ -70,7 +70,8 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
     if points:  # a heatmap cell: show it in the widgets below (not yet drawn in this run), and score it
         point = points[0]
         click = (result.run_id, view, int(point.get("x", 0)), str(point.get("y", "")))
-        if click != st.session_state.get(state.EXPLAIN_LAST_CLICK) and first <= click[2] <= last:
+        usable = first <= click[2] <= last and click[3] in ("A", "C", "G", "T")
+        if usable and click != st.session_state.get(state.EXPLAIN_LAST_CLICK):
             st.session_state[key], st.session_state[_BASE] = click[2], click[3]
             clicked = True
         st.session_state[state.EXPLAIN_LAST_CLICK] = click
