@@ -120,6 +120,11 @@ def environment() -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model", default=MODEL,
+        help="a model of the same recipe, e.g. another seed of scripts/train_koo_task3.py, its folder in "
+        "$GENODASH_MODELS_DIR and its card renamed",
+    )  # fmt: skip
     parser.add_argument("--positives", type=int, default=500, help="first N positive test sequences")
     parser.add_argument("--data-seed", type=int, default=0, help="seed the model's data was simulated with")
     parser.add_argument("--n-baselines", type=int, default=10, help="shuffled references per sequence")
@@ -133,10 +138,11 @@ def main() -> None:
     # Captum's notes on setting requires_grad and hooks, once per call: noise in a table
     warnings.filterwarnings("ignore", category=UserWarning, module="captum")
 
-    loaded = load_model(MODEL, "cpu")
+    loaded = load_model(args.model, "cpu")
     data = simulate_task3(seed=args.data_seed).subset("test").positives(args.positives)
     X, mask = data.X, data.motif_mask
-    print(f"{MODEL}: first {len(data)} positive test sequences, {mask.mean():.3f} of positions in motifs")
+    share = f"{mask.mean():.3f}"
+    print(f"{args.model}: first {len(data)} positive test sequences, {share} of positions in motifs")
     for key, value in environment().items():
         print(f"  {key}: {value}")
 
@@ -201,6 +207,8 @@ def main() -> None:
     )
 
     if args.write_card:
+        if args.model != MODEL:
+            raise SystemExit(f"--write-card writes the shipped {MODEL}'s card only")
         path = ROOT / "models" / MODEL / "card.json"
         card = json.loads(path.read_text())
         for label, r in results.items():
