@@ -174,6 +174,19 @@ def logo_figure(
     return fig
 
 
+def shared_ylim(*matrices: torch.Tensor | np.ndarray) -> tuple[float, float]:
+    """Y limits that fit every logo of ``matrices`` (each ``(4, L)``), to compare them on one scale.
+
+    The tallest positive stack and the deepest negative one over all matrices, with
+    5% of the range as margin.
+    """
+    both = np.concatenate([np.asarray(m, dtype=np.float64) for m in matrices], axis=1)
+    top = np.clip(both, 0, None).sum(axis=0).max(initial=0.0)
+    bottom = np.clip(both, None, 0).sum(axis=0).min(initial=0.0)
+    pad = 0.05 * max(top - bottom, 1e-9)
+    return float(bottom - pad), float(top + pad)
+
+
 def _tick_columns(labels: Sequence[str], step: int) -> list[int]:
     """Every ``step``-th column, plus the first column of each inserted run (``"+"`` labels)."""
     inserted = [i for i, label in enumerate(labels) if "+" in label and (i == 0 or "+" not in labels[i - 1])]

@@ -91,11 +91,18 @@ if st.button("Run", type="primary"):
 result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods, then press Run.", card.name)
 
 st.subheader(f"Why {result.model_name} predicts {result.target}")
-view = 0
+view, compare = 0, None
 if len(result.records) > 1:
-    view = st.selectbox(
+    c1, c2 = st.columns(2)
+    view = c1.selectbox(
         "Show sequence", range(len(result.records)), format_func=lambda i: result.records[i].name
     )
+    others = [i for i in range(len(result.records)) if i != view]
+    compare = c2.selectbox(
+        "Compare its logos with", [None, *others], index=1 if len(others) == 1 else 0,
+        format_func=lambda i: "(no other sequence)" if i is None else result.records[i].name,
+        help="The other sequence's logos, same window, drawn below each one on the same scale.",
+    )  # fmt: skip
 fitted = result.fitted[view]
 if fitted.action != "kept":
     st.info(
@@ -125,15 +132,23 @@ lo, hi = st.slider(
 )
 start, end = lo - first, hi - first + 1
 for method in result.attributions:
-    png = logo_png(result.run_id, method, view, start, end, hypothetical, result)
-    st.image(png, caption=f"{method}: positions {lo}-{hi}")
+    pairs = [(view, compare)] + ([] if compare is None else [(compare, view)])  # (sequence, scaled with)
+    for index, scale_with in pairs:
+        at = result.first_position(index) + start
+        name = "" if index == view else f", {result.records[index].name}"
+        png = logo_png(result.run_id, method, index, start, end, hypothetical, result, scale_with)
+        st.image(png, caption=f"{method}{name}: positions {at}-{at + end - start - 1}")
     cols = st.columns(3)
     for col, fmt in zip(cols[:2], ("png", "svg")):
-        col.download_button(
-            f"Logo ({fmt.upper()})", logo_file(result, method, view, start, end, hypothetical, fmt),
-            file_name=state.download_name(f"logo_{method}_{lo}-{hi}", fmt), mime=f"image/{fmt}",
-            key=f"logo_{method}_{fmt}",
-        )  # fmt: skip
+        for index, scale_with in pairs:
+            label = "Logo" if index == view else "Compared logo"
+            col.download_button(
+                f"{label} ({fmt.upper()})",
+                logo_file(result, method, index, start, end, hypothetical, fmt, scale_with),
+                file_name=state.download_name(f"logo_{method}_seq{index + 1}_{lo}-{hi}", fmt),
+                mime=f"image/{fmt}",
+                key=f"logo_{method}_{fmt}_{label}",
+            )
     cols[2].download_button(
         "Matrix (TSV)", result.matrix_table(method, hypothetical).to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name(f"attributions_{method}", "tsv"), mime="text/tab-separated-values",

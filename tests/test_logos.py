@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genodash.errors import InputError
-from genodash.logos import _glyph_boxes, figure_bytes, heatmap_figure, logo_figure, logo_frame
+from genodash.logos import _glyph_boxes, figure_bytes, heatmap_figure, logo_figure, logo_frame, shared_ylim
 
 
 def test_frame_uses_real_coordinates():
@@ -38,3 +38,12 @@ def test_heatmap_and_bad_format():
     assert figure_bytes(fig, "png").startswith(b"\x89PNG")
     with pytest.raises(InputError, match="png or svg"):
         figure_bytes(fig, "gif")
+
+
+def test_shared_ylim_fits_the_tallest_and_deepest_stacks_of_all():
+    a = np.array([[1.0, 0.0], [0.5, 0.0], [0.0, -0.2], [0.0, 0.0]])  # stacks: +1.5, -0.2
+    b = np.array([[0.0, 0.0], [0.0, 2.0], [-1.0, 0.0], [-0.5, 0.0]])  # stacks: -1.5, +2.0
+    bottom, top = shared_ylim(a, b)
+    pad = 0.05 * (2.0 + 1.5)
+    assert bottom == pytest.approx(-1.5 - pad) and top == pytest.approx(2.0 + pad)
+    assert shared_ylim(torch.zeros(4, 3)) == pytest.approx((0.0, 0.0), abs=1e-9)

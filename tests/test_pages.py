@@ -153,6 +153,12 @@ def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):
     run_button(at).click().run()
     assert not at.exception and not errors(at)
     assert len(at.session_state["explain_result"].records) == 2
+    # two sequences: the mutant's logo is drawn under the original's, on one scale, with its downloads
+    assert next(b for b in at.selectbox if b.label == "Compare its logos with").value == 1  # the mutant
+    captions = [c for img in at.get("image") for c in img.captions]
+    assert len(captions) == 2 and f"_58{first[57]}>{base}: positions" in captions[1]
+    labels = [str(d.proto.label) for d in at.get("download_button")]
+    assert "Compared logo (PNG)" in labels and "Compared logo (SVG)" in labels
 
 
 def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):

@@ -71,3 +71,17 @@ def test_bad_choices_are_named(oct4_mafk, explained, index, column, base, messag
         base = explained.fitted[index].sequence[column]
     with pytest.raises(InputError, match=message):
         what_if(oct4_mafk, explained, index, column, base)
+
+
+def test_a_mutant_and_its_original_are_drawn_on_one_y_scale(explained):
+    """The Explain page's "Compare its logos with": both logos share their y limits."""
+    from genodash.ui.render_cache import _logo
+
+    mine = _logo(explained, "ism", 0, 40, 140, False, scale_with=1)
+    theirs = _logo(explained, "ism", 1, 40, 140, False, scale_with=0)
+    alone = [_logo(explained, "ism", i, 40, 140, False).axes[0].get_ylim() for i in (0, 1)]
+    shared = mine.axes[0].get_ylim()
+    assert shared == theirs.axes[0].get_ylim()
+    assert alone[0] != alone[1]  # different sequences: on their own, different scales
+    assert shared[0] <= min(a[0] for a in alone) and shared[1] >= max(a[1] for a in alone)
+    assert theirs.axes[0].get_title(loc="left") == f"ism: {explained.records[1].name}"

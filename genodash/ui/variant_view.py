@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from genodash.attribution_figures import ism_heatmap
 from genodash.errors import InputError
-from genodash.logos import figure_bytes, heatmap_figure, logo_figure
+from genodash.logos import figure_bytes, heatmap_figure, logo_figure, shared_ylim
 from genodash.models import LoadedModel, ModelCard
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
@@ -388,11 +387,7 @@ def _logo_bytes(saliency: VariantSaliency, which: str, fmt: str, ylim) -> bytes:
 
 
 def _logos(saliency: VariantSaliency, row: TriageRow, key: tuple) -> None:
-    both = np.concatenate([saliency.ref, saliency.alt], axis=1)
-    pos = np.clip(both, 0, None).sum(axis=0).max(initial=0.0)
-    neg = np.clip(both, None, 0).sum(axis=0).min(initial=0.0)
-    pad = 0.05 * max(pos - neg, 1e-9)
-    ylim = (neg - pad, pos + pad)
+    ylim = shared_ylim(saliency.ref, saliency.alt)
     cache = _cache()
     for which in ("REF", "ALT", "ALT - REF"):
         png_key = (*key, which)
