@@ -8,6 +8,7 @@ cell checked against a direct pass.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -62,13 +63,24 @@ class WhatIf:
         """E.g. ``57 G>T``."""
         return f"{self.position} {self.ref}>{self.alt}"
 
-    def agreement_message(self) -> str | None:
-        """How the direct pass compares with the ISM cell, in words (``None`` without ISM)."""
+    @property
+    def mutant_name(self) -> str:
+        """The mutant record's name, e.g. ``peak1_57G>T``."""
+        return f"{self.name}_{self.position}{self.ref}>{self.alt}"
+
+    @property
+    def ism_agrees(self) -> bool | None:
+        """Whether the direct pass gives the ISM cell's value (``None`` without ISM)."""
         if self.ism_effect is None:
             return None
         scale = max(abs(self.explained_change), abs(self.ism_effect), 1e-6)
-        same = abs(self.explained_change - self.ism_effect) <= 1e-3 * scale + 1e-5
-        verdict = "the same" if same else "DIFFERENT: please report this"
+        return abs(self.explained_change - self.ism_effect) <= 1e-3 * scale + 1e-5
+
+    def agreement_message(self) -> str | None:
+        """How the direct pass compares with the ISM cell, in words (``None`` without ISM)."""
+        if self.ism_agrees is None:
+            return None
+        verdict = "the same" if self.ism_agrees else "DIFFERENT: please report this"
         return (
             f"ISM's heatmap gave {self.ism_effect:+.4g} for {self.label}; running the mutant "
             f"through the model gives {self.explained_change:+.4g} ({verdict})."
@@ -128,12 +140,13 @@ def what_if(loaded: LoadedModel, result: ExplanationSet, index: int, column: int
     ism = result.attributions.get("ism")
     ism_effect = None if ism is None else float(ism.hypothetical[index, "ACGT".index(alt), column])
     record = result.records[index]
+    explained_change = float(table["change"][explained])
+    change = WhatIf(record.name, position, ref, alt, table, explained_change, ism_effect, None)
     at = position - 1  # 0-based in the user's sequence
-    fasta = None
-    if 0 <= at < len(record.sequence):
-        user = record.sequence[:at] + alt + record.sequence[at + 1 :]
-        fasta = f">{record.name}_{at + 1}{ref}>{alt}\n{user}\n"
-    return WhatIf(record.name, at + 1, ref, alt, table, float(table["change"][explained]), ism_effect, fasta)
+    if not 0 <= at < len(record.sequence):  # padding: no record of the user's to change
+        return change
+    user = record.sequence[:at] + alt + record.sequence[at + 1 :]
+    return dataclasses.replace(change, mutant_fasta=f">{change.mutant_name}\n{user}\n")
 
 
 __all__ = ["WhatIf", "what_if"]

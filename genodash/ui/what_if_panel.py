@@ -9,17 +9,18 @@ from genodash.io import Record
 from genodash.models import LoadedModel
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
-from genodash.what_if import what_if
+from genodash.what_if import WhatIf, what_if
 
 _NEW_SEQUENCES = "New sequences"
 _BASE = "what_if_base"
 
 
-def _append_to_text_box(fasta: str, original: str) -> None:
-    """Add a record to the Explain text box and choose it with ``original`` (a button callback)."""
+def _append_to_text_box(change: WhatIf) -> None:
+    """Add the mutant to the Explain text box and choose it with its original (a button callback)."""
     text = st.session_state.get(state.EXPLAIN_TEXT, "").rstrip("\n")
+    fasta = change.mutant_fasta
     st.session_state[state.EXPLAIN_TEXT] = f"{text}\n{fasta}" if text else fasta
-    st.session_state[state.EXPLAIN_PENDING_PICK] = (original, fasta[1:].split("\n", 1)[0])
+    st.session_state[state.EXPLAIN_PENDING_PICK] = (change.name, change.mutant_name)
 
 
 def default_choice(names: list[str], records: list[Record]) -> list[str]:
@@ -91,7 +92,7 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
                 "with the card's activation)")  # fmt: skip
     st.dataframe(change.table, hide_index=True)
     if (message := change.agreement_message()) is not None:
-        (st.caption if "the same" in message else st.warning)(message)
+        (st.caption if change.ism_agrees else st.warning)(message)
     c1, c2 = st.columns(2)
     c1.download_button(
         "Table (TSV)", change.table.to_csv(sep="\t", index=False).encode(),
@@ -110,6 +111,6 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
         st.button(
             "Add the mutant to the sequences above",
             on_click=_append_to_text_box,
-            args=(change.mutant_fasta, change.name),
+            args=(change,),
             help="It is chosen next to the original: press Run to see both sequences' logos.",
         )
