@@ -9,10 +9,11 @@ os.environ.setdefault("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
 import streamlit as st  # noqa: E402
 
 from genodash import __version__  # noqa: E402
+from genodash.ui.page_icon import page_icon  # noqa: E402
 from genodash.ui.sidebar import model_picker  # noqa: E402
 
 logging.basicConfig(level=logging.INFO)
-st.set_page_config(page_title="genodash", page_icon=":material/genetics:", layout="wide")
+st.set_page_config(page_title="genodash", page_icon=page_icon(), layout="wide")
 
 pages = [
     st.Page("pages/predict.py", title="Predict", icon=":material/insights:", default=True),

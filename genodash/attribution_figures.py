@@ -66,7 +66,8 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
     Returns
     -------
     plotly.graph_objects.Figure
-        Rows A, C, G, T; diverging colours centred on 0; hover names the substitution.
+        Rows A, C, G, T; diverging colours centred on 0; hover names the substitution;
+        a dot marks the observed base of each column (no substitution there).
     """
     array = effects.detach().cpu().numpy() if isinstance(effects, torch.Tensor) else np.asarray(effects)
     positions = np.arange(first_position, first_position + array.shape[1])
@@ -85,6 +86,15 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
             colorbar=dict(title="effect"),
         )
     )
+    observed = [(int(p), b) for p, b in zip(positions, sequence.upper(), strict=False) if b in "ACGT"]
+    if observed:
+        fig.add_trace(
+            go.Scatter(
+                x=[p for p, _ in observed], y=[b for _, b in observed], mode="markers", showlegend=False,
+                name="observed base", marker=dict(symbol="circle", size=4, color="#333333"),
+                hovertemplate="%{x} %{y}: the observed base<extra></extra>",
+            )
+        )  # fmt: skip
     fig.update_layout(
         title=title, height=230, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position",
         xaxis_tickformat="d", yaxis=dict(autorange="reversed"),

@@ -148,11 +148,13 @@ for method in result.attributions:
                 file_name=state.download_name(f"logo_{method}_seq{index + 1}_{lo}-{hi}", fmt),
                 mime=f"image/{fmt}",
                 key=f"logo_{method}_{fmt}_{label}",
+                on_click="ignore",
             )
     cols[2].download_button(
         "Matrix (TSV)", result.matrix_table(method, hypothetical).to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name(f"attributions_{method}", "tsv"), mime="text/tab-separated-values",
         key=f"tsv_{method}",
+        on_click="ignore",
     )  # fmt: skip
 
 st.markdown("**Importance along the sequence** (zoom and hover)")
@@ -172,6 +174,7 @@ if "ism" in result.attributions:
             f"ISM heatmap ({fmt.upper()})", heatmap_file(result, view, start, end, fmt),
             file_name=state.download_name(f"ism_heatmap_{lo}-{hi}", fmt), mime=f"image/{fmt}",
             key=f"heatmap_{fmt}",
+            on_click="ignore",
         )  # fmt: skip
 what_if_panel(loaded, result, view, points)
 st.caption(f"Settings: {result.settings}")

@@ -56,6 +56,7 @@ st.download_button(
     result.table.to_csv(index=False).encode(),
     file_name=state.download_name(f"predictions_{result.model_name}", "csv"),
     mime="text/csv",
+    on_click="ignore",
 )
 if card.output_kind == "profile" and result.model_name == card.name:
     names = [r.name for r in result.records]

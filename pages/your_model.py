@@ -94,6 +94,7 @@ if mine:
                 mime="application/zip",
                 key=f"export_{name}",
                 help="Unzip into genodash's models/ folder to install it for everyone.",
+                on_click="ignore",
             )
             if c2.button("Remove", key=f"remove_{name}"):
                 del mine[name]

@@ -31,12 +31,22 @@ from genodash.variants.record import Rejection
 from genodash.variants.report import ReportContext, ReportFigure, annotation_name, variant_report
 from genodash.variants.saliency import VariantSaliency, explain_variant, substitution
 from genodash.variants.scoring import score_one
-from genodash.variants.splicing import MASK_EXPLAINED, best, is_spliceai, score_splicing, splice_tracks
+from genodash.variants.splicing import (
+    MASK_EXPLAINED,
+    SCORE_NAMES,
+    THRESHOLDS,
+    best,
+    is_spliceai,
+    score_splicing,
+    splice_tracks,
+)
 from genodash.variants.triage import TriageRow, reason_counts, reason_text, triage_table, triage_vcf
 from genodash.variants.windows import build_windows
 
 #: Methods offered for variant saliency (fast enough to run on a click).
 SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deep_lift_shap")
+#: What a score cell shows for an entry that was not scored (an empty string shows "None").
+NOT_SCORED = "–"
 
 
 @dataclass
@@ -62,6 +72,12 @@ def _device(loaded: LoadedModel) -> str:
     return str(loaded.device)
 
 
+def _triage_column_order(table: pd.DataFrame) -> list[str]:
+    """The triage table's columns for the page: variant and scores first, why-not and origin after."""
+    last = ["status", "reason", "detail", "kind", "source"]
+    return [c for c in table.columns if c not in last] + [c for c in last if c in table.columns]
+
+
 def show_triage(run: VariantRun) -> int | None:
     """The table of all entries, filterable and sortable; return the row index picked for detail."""
     counts = reason_counts(run.rows)
@@ -81,10 +97,18 @@ def show_triage(run: VariantRun) -> int | None:
     styled = table
     score_columns = [c for c in ("DS_AG", "DS_AL", "DS_DG", "DS_DL", "max DS") if c in table.columns]
     if score_columns:
-        styled = table.style.map(threshold_colour, subset=score_columns).format(precision=2, na_rep="")
+        styled = table.style.map(threshold_colour, subset=score_columns)
+        styled = styled.format(precision=2, na_rep=NOT_SCORED)
     event = st.dataframe(
         styled,
         hide_index=True,
+        column_order=_triage_column_order(table),
+        column_config={
+            "row": st.column_config.NumberColumn(width=40),
+            "variant": st.column_config.TextColumn(width="medium"),
+            "reason": st.column_config.TextColumn(width="small"),
+            "detail": st.column_config.TextColumn(width="large"),
+        },
         on_select="rerun",
         selection_mode="single-row",
         key=f"triage_{run.run_id}",
@@ -101,6 +125,7 @@ def show_triage(run: VariantRun) -> int | None:
         run.table.to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name("variants", "tsv"),
         mime="text/tab-separated-values",
+        on_click="ignore",
     )
     c2.download_button(
         "Annotated VCF (sites only)",
@@ -109,6 +134,7 @@ def show_triage(run: VariantRun) -> int | None:
         mime="text/vcf",
         help="As genodash score writes it: GENODASH=TASK|REF|ALT|DELTA (SpliceAI: the official "
         "SpliceAI= field), GENODASH_FILTER=<reason> for variants not scored; no genotype columns.",
+        on_click="ignore",
     )
     candidates = [i for i, row in enumerate(run.rows) if row.scored]
     if not candidates:
@@ -169,7 +195,7 @@ def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
             "site within the searched window; 0.2 moderate, 0.5 high, 0.8 very high)"
         )
         st.dataframe(
-            table.style.map(threshold_colour, subset=["delta"]).format(precision=2, na_rep=""),
+            table.style.map(threshold_colour, subset=["delta"]).format(precision=2, na_rep=NOT_SCORED),
             hide_index=True,
         )
         st.caption(
@@ -181,6 +207,7 @@ def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
             table.to_csv(sep="\t", index=False).encode(),
             file_name=state.download_name(f"spliceai_{variant.pos}", "tsv"),
             mime="text/tab-separated-values",
+            on_click="ignore",
         )
         _splice_tracks(loaded, run, row)
         return
@@ -198,6 +225,7 @@ def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
         table.to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name(f"prediction_{variant.pos}", "tsv"),
         mime="text/tab-separated-values",
+        on_click="ignore",
     )
     fig = prediction_bars(score, f"{card.output_activation} output")
     st.plotly_chart(fig)
@@ -205,13 +233,18 @@ def show_scores(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> None:
 
 
 def _figure_downloads(fig, stem: str) -> None:
-    """An interactive HTML download of a plotly figure (plotly's own toolbar saves PNG)."""
+    """An interactive HTML download of a plotly figure (plotly's own toolbar saves PNG).
+
+    Self-contained (plotly.js inside, about 5 MB, made on click): it opens offline, e.g. on
+    a hospital network.
+    """
     st.download_button(
         "Figure (HTML)",
-        fig.to_html(include_plotlyjs="cdn").encode(),
+        lambda: fig.to_html(include_plotlyjs=True).encode(),
         file_name=state.download_name(stem, "html"),
         mime="text/html",
         key=f"html_{stem}",
+        on_click="ignore",
     )
 
 
@@ -239,6 +272,33 @@ def _spliceai_target(run: VariantRun, row: TriageRow) -> tuple[str, int]:
     names = ("ds_ag", "ds_al", "ds_dg", "ds_dl")
     name = max(names, key=lambda n: getattr(top, n))
     return ("acceptor" if name in ("ds_ag", "ds_al") else "donor"), getattr(top, "dp" + name[2:])
+
+
+def spliceai_logo_reading(row: TriageRow, task: str, offset: int) -> str | None:
+    """What to expect of SpliceAI's REF and ALT logos at ``task`` / ``offset`` before reading them.
+
+    Returns
+    -------
+    str or None
+        A plain-language note when every delta score is below the lowest cut-off (the
+        logos show what the model reads there, not an effect), or when the explained
+        site is the largest gain (REF has little probability there to explain).
+    """
+    top = best(row.splice.scores)
+    scores = {name: getattr(top, name.lower()) for name in SCORE_NAMES}
+    if max(scores.values()) < THRESHOLDS[0]:
+        return (
+            f"Every delta score of this variant is below {THRESHOLDS[0]} (largest "
+            f"{max(scores.values()):.2f}): the logos show what SpliceAI reads at this site, not a change "
+            "the variant makes, so expect REF and ALT to look alike."
+        )
+    gain = "DS_AG" if task == "acceptor" else "DS_DG"
+    if scores[gain] >= THRESHOLDS[0] and getattr(top, "dp" + gain[2:].lower()) == offset:
+        return (
+            f"This is the gained {task} ({gain} {scores[gain]:.2f}): REF has little {task} probability "
+            "here, so its logo is nearly flat; the ALT logo shows what the model reads at the new site."
+        )
+    return None
 
 
 def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple | None:
@@ -269,6 +329,9 @@ def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple
             f"Explains SpliceAI's {task} probability at position {row.entry.pos + offset:,} "
             f"(offset {offset:+d}); each run takes about 20 s on a CPU."
         )
+        reading = spliceai_logo_reading(row, task, offset)
+        if reading:
+            st.caption(reading)
         flank, ism_flank = 30, 5
     else:
         task = c2.selectbox("Output", card.tasks)
@@ -325,6 +388,7 @@ def show_report_download(loaded: LoadedModel, run: VariantRun, row: TriageRow, k
         file_name=state.download_name(f"report_{row.entry.pos}", "html"),
         mime="text/html",
         key="variant_report",
+        on_click="ignore",
     )
     with_logos = (
         "with the saliency logos shown below." if logos else "compute the saliency below to add its logos."
@@ -402,6 +466,7 @@ def _logos(saliency: VariantSaliency, row: TriageRow, key: tuple) -> None:
                 file_name=state.download_name(f"logo_{which.replace(' - ', '_minus_')}_{row.entry.pos}", fmt),
                 mime=f"image/{fmt}",
                 key=f"dl_{which}_{fmt}",
+                on_click="ignore",
             )
     aligned = pd.DataFrame(
         {
@@ -415,6 +480,7 @@ def _logos(saliency: VariantSaliency, row: TriageRow, key: tuple) -> None:
         aligned.to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name(f"variant_attributions_{row.entry.pos}", "tsv"),
         mime="text/tab-separated-values",
+        on_click="ignore",
     )
 
 
@@ -431,17 +497,29 @@ def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: Var
         fig, on_select="rerun", selection_mode="points", key=f"ism_{run.run_id}_{row.label}"
     )
     points = event.selection.points if event is not None and event.selection else []
+    # the pickers follow a new click on the heatmap (set before they are drawn)
+    position_key, base_key = f"what_if_position_{run.run_id}_{row.label}", f"what_if_base_{run.run_id}"
+    st.session_state.setdefault(position_key, first + width // 2)
+    st.session_state.setdefault(base_key, "A")
+    clicked = False
+    if points and "x" in points[0] and "y" in points[0]:
+        click = (int(points[0]["x"]), str(points[0]["y"]))
+        if click != st.session_state.get("variant_last_click"):
+            st.session_state["variant_last_click"] = click
+            st.session_state[position_key], st.session_state[base_key] = click
+            clicked = True
     c1, c2, c3 = st.columns([2, 1, 1])
     positions = list(range(first, first + width))
-    position = c1.selectbox("What-if: position", positions, index=width // 2, format_func=lambda p: f"{p:,}")
-    base = c2.selectbox("New base", list("ACGT"))
-    clicked = c3.button("Score this substitution")
-    if points:
-        point = points[0]
-        position, base = int(point.get("x", position)), str(point.get("y", base))
-        clicked = clicked or (position, base) != st.session_state.get("variant_last_click")
-        st.session_state["variant_last_click"] = (position, base)
-    if clicked:
+    position = c1.selectbox("What-if: position", positions, key=position_key, format_func=lambda p: f"{p:,}")
+    base = c2.selectbox("New base", list("ACGT"), key=base_key)
+    clicked = c3.button("Score this substitution") or clicked
+    observed = saliency.ism_sequence[position - first].upper()
+    if clicked and base == observed:
+        st.info(
+            f"{position:,} is {observed} in the reference already (the dotted cells): pick one of the "
+            "other three bases."
+        )
+    elif clicked:
         with shown_as_message(f"scoring the substitution at {position:,}"):
             _score_what_if(loaded, run, row, position, base)
             st.rerun()
@@ -455,6 +533,7 @@ def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: Var
             file_name=state.download_name(f"variant_ism_{row.entry.pos}", fmt),
             mime=f"image/{fmt}",
             key=f"ism_{fmt}",
+            on_click="ignore",
         )
 
 

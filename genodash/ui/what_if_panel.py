@@ -98,6 +98,7 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
         "Table (TSV)", change.table.to_csv(sep="\t", index=False).encode(),
         file_name=state.download_name(f"what_if_{change.position}{change.ref}-{change.alt}", "tsv"),
         mime="text/tab-separated-values", key="what_if_tsv",
+        on_click="ignore",
     )  # fmt: skip
     if change.mutant_fasta is None:
         st.caption(f"Position {change.position} is padding, outside your sequence: no mutant record to add.")
@@ -106,6 +107,7 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
         "Mutant (FASTA)", change.mutant_fasta.encode(),
         file_name=state.download_name(f"mutant_{change.position}{change.ref}-{change.alt}", "fa"),
         mime="text/plain", key="what_if_fasta",
+        on_click="ignore",
     )  # fmt: skip
     if _text_box_in_use():
         st.button(

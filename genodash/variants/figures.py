@@ -172,15 +172,17 @@ def splice_tracks_figure(tracks: SpliceTracks, variant: Variant) -> go.Figure:
 
 
 def clickable(fig: go.Figure, first_position: int, sequence: str) -> go.Figure:
-    """Add an invisible point at the centre of every ISM heatmap cell, so a click selects it.
+    """Add an invisible point at the centre of every substitution's ISM heatmap cell, so a click selects it.
 
     Plotly heatmaps do not report clicks as selections; a transparent scatter layer
     (one square marker per cell, same hover text) does, with the cell's position as
-    ``x`` and the new base as ``y``.
+    ``x`` and the new base as ``y``. The observed base's own cells get no point: they
+    are not substitutions.
     """
     width = len(sequence)
-    xs = [first_position + j for _ in "ACGT" for j in range(width)]
-    ys = [b for b in "ACGT" for _ in range(width)]
+    cells = [(first_position + j, b) for b in "ACGT" for j in range(width) if sequence[j].upper() != b]
+    xs = [x for x, _ in cells]
+    ys = [b for _, b in cells]
     text = [f"{x} {sequence[x - first_position]}>{y}" for x, y in zip(xs, ys, strict=True)]
     fig.add_trace(
         go.Scatter(

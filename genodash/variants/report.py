@@ -335,8 +335,9 @@ def _spliceai_guide(context: ReportContext) -> list[str]:
     masked = "masked (-M 1)" if context.mask else "unmasked (-M 0)"
     return [
         "SpliceAI gives every base near the variant a probability of being a splice <b>acceptor</b> (the "
-        "last base of an intron, after AG) or <b>donor</b> (the first base of an intron, GT), for REF and "
-        "for ALT. <b>DS_AG / DS_AL</b>: the largest gain / loss of acceptor probability, "
+        "first base of an exon, just after the intron's AG) or <b>donor</b> (the last base of an exon, just "
+        "before the intron's GT), for REF and for ALT. <b>DS_AG / DS_AL</b>: the largest gain / loss of "
+        "acceptor probability, "
         "<b>DS_DG / DS_DL</b>: the same for donors, at any base within the searched distance (-D). Each "
         "is 0 to 1; the largest of the four can be read as the probability that the variant alters splicing.",
         "<b>Offset (DP)</b>: where that gain or loss is, in nt from the variant (positive: higher reference "

@@ -189,7 +189,11 @@ def triage_table(rows: Sequence[TriageRow], tasks: Sequence[str], spliceai: bool
                 record[f"delta {task}"] = float(summary[t]) if summary is not None else None
             record["max |delta|"] = float(np.abs(summary).max()) if summary is not None else None
         records.append(record)
-    return pd.DataFrame.from_records(records)
+    table = pd.DataFrame.from_records(records)
+    for name in ("DP_AG", "DP_AL", "DP_DG", "DP_DL"):
+        if name in table.columns:  # offsets stay whole numbers (not 2.0) when some rows have none
+            table[name] = table[name].astype("Int64")
+    return table
 
 
 def reason_counts(rows: Sequence[TriageRow]) -> dict[str, int]:
