@@ -9,16 +9,19 @@ checked, and a trial forward pass must give the output shape the card declares.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import io
 import json
 import re
 import zipfile
 from dataclasses import dataclass, replace
 
+from genodash.architectures import ARCHITECTURES
 from genodash.errors import ModelError, check
 from genodash.models import LoadedModel, ModelCard, build_model
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SHA256_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 #: Largest weights file accepted from a browser.
 MAX_WEIGHTS_BYTES = 200 * 2**20
 
@@ -91,11 +94,28 @@ def weights_problem(filename: str, data: bytes) -> str | None:
 def parse_card(data: bytes | str | dict) -> ModelCard:
     """Read a user's card (JSON text, bytes or a dict) into a validated :class:`ModelCard`.
 
+    Everything that depends on the card alone is checked here, so that a caller can
+    blame the card (not the weights) for it: the JSON, the fields, the name, the
+    architecture (allow-listed) and the names of its hyper-parameters, and the form of
+    ``weights_sha256`` (optional; when given, :func:`load_user_model` checks it).
+
+    Parameters
+    ----------
+    data : bytes, str or dict
+        The card as uploaded (JSON) or as built from a form.
+
+    Returns
+    -------
+    ModelCard
+        With ``weights_sha256`` in lower case, or ``""`` when the card gives none.
+
     Raises
     ------
     ModelError
         Invalid JSON (with line and column), a weights source (only zoo cards may
-        name one), or any problem of :meth:`ModelCard.from_dict`.
+        name one), any problem of :meth:`ModelCard.from_dict`, an architecture off the
+        allow-list, hyper-parameters it does not take, or a ``weights_sha256`` that is
+        not 64 hexadecimal digits.
     """
     if isinstance(data, bytes | str):
         try:
@@ -114,7 +134,32 @@ def parse_card(data: bytes | str | dict) -> ModelCard:
         f"model name {name!r} must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
         ModelError,
     )
-    return ModelCard.from_dict(data)
+    digest = data.get("weights_sha256", "")
+    check(
+        digest == "" or (isinstance(digest, str) and SHA256_PATTERN.fullmatch(digest.strip()) is not None),
+        f"weights_sha256 {digest!r} is not a SHA-256 (64 hexadecimal digits); give the SHA-256 of "
+        "the weights file, or leave the field out",
+        ModelError,
+    )
+    data["weights_sha256"] = digest.strip().lower()
+    check(
+        isinstance(data.get("hyperparameters"), dict),
+        'the card\'s hyperparameters must be a JSON object, e.g. {"filters": 64}',
+        ModelError,
+    )
+    card = ModelCard.from_dict(data)
+    architecture = ARCHITECTURES.get(card.architecture)
+    check(
+        architecture is not None,
+        f"architecture {card.architecture!r} is not on the allow-list; choose one of: "
+        + ", ".join(sorted(ARCHITECTURES)),
+        ModelError,
+    )
+    try:
+        inspect.signature(architecture).bind(**{"n_tasks": len(card.tasks), **card.hyperparameters})
+    except TypeError as exc:
+        raise ModelError(f"bad hyper-parameters for architecture {card.architecture!r}: {exc}") from exc
+    return card
 
 
 def load_user_model(
@@ -139,13 +184,23 @@ def load_user_model(
     Raises
     ------
     ModelError
-        Not safetensors (with how to convert), tensors that do not fit (each named),
-        or an output shape that differs from the card.
+        Not safetensors (with how to convert), weights whose SHA-256 differs from the
+        card's ``weights_sha256`` (when the card gives one), tensors that do not fit
+        (each named), or an output shape that differs from the card.
     """
     problem = weights_problem(filename, weights)
     check(problem is None, problem or "", ModelError)
     card = card if isinstance(card, ModelCard) else parse_card(card)
-    card = replace(card, weights_sha256=hashlib.sha256(weights).hexdigest())
+    digest = hashlib.sha256(weights).hexdigest()
+    expected = card.weights_sha256.strip().lower()
+    check(
+        not expected or digest == expected,
+        f"{filename} has SHA-256 {digest[:12]}..., but the card's weights_sha256 is {expected[:12]}...: "
+        "these are not the weights the card was written for. Upload the matching weights, or correct "
+        "(or remove) weights_sha256 in the card",
+        ModelError,
+    )
+    card = replace(card, weights_sha256=digest)
     return build_model(card, weights)
 
 

@@ -12,6 +12,53 @@ from genodash.ui.navigation import require_app_shell
 from genodash.ui.sidebar import user_models
 from genodash.user_models import MAX_WEIGHTS_BYTES, UserModel, export_model_zip, load_user_model, parse_card
 
+
+def add_model(weights_file, card_data: bytes | dict, card_where: str) -> None:
+    """Check a user's card and weights; add the model to this session and select it, or say why not.
+
+    Parameters
+    ----------
+    weights_file : streamlit.runtime.uploaded_file_manager.UploadedFile
+        The uploaded safetensors weights.
+    card_data : bytes or dict
+        The uploaded card.json's content, or the card built from the form.
+    card_where : str
+        Where the card came from, for messages: the card file's name or "the card form".
+
+    Notes
+    -----
+    Card problems name ``card_where``, weights problems name the weights file. A name
+    already in the zoo or already added in this session is refused, never replaced.
+    Nothing the user entered is cleared.
+    """
+    card = None
+    with shown_as_message(f"with {card_where}"):
+        card = parse_card(card_data)
+    if card is None:
+        return
+    if card.name in list_models():
+        st.error(
+            f"The zoo already has a model named **{card.name}** (from {card_where}); choose another name."
+        )
+        return
+    if card.name in user_models():
+        st.error(
+            f"You already added a model named **{card.name}** in this session (from {card_where}): "
+            "remove it first (or give this one another name)."
+        )
+        return
+    loaded = None
+    weights = weights_file.getvalue()
+    with shown_as_message(f"with {weights_file.name}"):
+        with st.spinner("Checking the weights and running a trial prediction..."):
+            loaded = load_user_model(weights, card, filename=weights_file.name)
+    if loaded is None:
+        return
+    user_models()[card.name] = UserModel(loaded, weights)
+    st.session_state[state.PENDING_MODEL] = card.name
+    st.rerun()
+
+
 require_app_shell()
 st.title("Your model")
 st.write(
@@ -25,10 +72,13 @@ weights_file = st.file_uploader(
 )
 how = st.radio("Card", ["Fill in a form", "Upload card.json"], horizontal=True, key="user_card_how")
 card_data = None
+card_where = "the card form"
+card_error_shown = False  # a problem with the card is already on the page
 if how == "Upload card.json":
     card_file = st.file_uploader("card.json", type=["json"], key="user_card_file")
     if card_file is not None:
         card_data = card_file.getvalue()
+        card_where = card_file.name
     st.caption("Fields: see the Models page or `genodash.models.ModelCard` (name, architecture, ...).")
 else:
     c1, c2 = st.columns(2)
@@ -51,6 +101,7 @@ else:
     except json.JSONDecodeError as exc:
         st.error(f"Hyper-parameters are not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
         hyper_dict = None
+        card_error_shown = True
     if hyper_dict is not None:
         card_data = {
             "name": name.strip(), "architecture": architecture, "hyperparameters": hyper_dict,
@@ -60,20 +111,15 @@ else:
         }  # fmt: skip
 
 if st.button("Check and add the model", type="primary"):
-    if weights_file is None or card_data is None:
-        st.warning("Upload the weights and give the card first.")
-    else:
-        with shown_as_message(f"with {weights_file.name}"):
-            card = parse_card(card_data)
-            if card.name in list_models():
-                st.error(f"The zoo already has a model named **{card.name}**; choose another name.")
-            else:
-                weights = weights_file.getvalue()
-                with st.spinner("Checking the weights and running a trial prediction..."):
-                    loaded = load_user_model(weights, card, filename=weights_file.name)
-                user_models()[card.name] = UserModel(loaded, weights)
-                st.session_state[state.PENDING_MODEL] = card.name
-                st.rerun()
+    missing = []
+    if weights_file is None:
+        missing.append("upload the weights (.safetensors)")
+    if card_data is None and not card_error_shown:
+        missing.append("upload card.json" if how == "Upload card.json" else "fill in the card")
+    if missing:
+        st.warning(f"First {' and '.join(missing)}.")
+    elif card_data is not None:
+        add_model(weights_file, card_data, card_where)
 
 mine = user_models()
 if mine:

@@ -133,3 +133,28 @@ def test_models_module_entry_point(toy_weights):
     from genodash.models import load_user_model as from_models
 
     assert from_models(toy_weights, CARD).card.name == "toy-gc"
+
+
+def test_card_hash_must_match_the_weights(toy_weights):
+    import hashlib
+
+    digest = hashlib.sha256(toy_weights).hexdigest()
+    with pytest.raises(ModelError) as info:
+        load_user_model(toy_weights, {**CARD, "weights_sha256": "0" * 64}, filename="toy.safetensors")
+    text = str(info.value)
+    assert "toy.safetensors" in text and digest[:12] in text and "000000000000" in text
+    # the right hash (in any case) is accepted, and so is a card without one
+    loaded = load_user_model(toy_weights, {**CARD, "weights_sha256": digest.upper()})
+    assert loaded.card.weights_sha256 == digest
+    assert load_user_model(toy_weights, CARD).card.weights_sha256 == digest
+
+
+def test_card_only_problems_are_found_by_parse_card():
+    with pytest.raises(ModelError, match="weights_sha256 'abc' is not a SHA-256"):
+        parse_card({**CARD, "weights_sha256": "abc"})
+    with pytest.raises(ModelError, match="not on the allow-list"):
+        parse_card({**CARD, "architecture": "my_custom_net"})
+    with pytest.raises(ModelError, match="bad hyper-parameters .* unexpected keyword argument 'filter'"):
+        parse_card({**CARD, "hyperparameters": {"filter": 8}})
+    with pytest.raises(ModelError, match="hyperparameters must be a JSON object"):
+        parse_card({**CARD, "hyperparameters": [8]})
