@@ -43,6 +43,9 @@ from genodash.targets import TargetOutput, resolve_target
 BASELINES = ("dinuc_shuffle", "zeros", "uniform")
 #: A completeness gap above this fraction of |f(x) - f(ref)| (or 0.01 absolute) is reported.
 COMPLETENESS_TOLERANCE = 0.05
+#: Input positions (rows x length) per gradient call of Captum without a fast path: bounds
+#: the memory autograd keeps (SpliceAI's 15 kb inputs, 32 rows per call: about 12 GB).
+GRADIENT_CALL_POSITIONS = 100_000
 #: Layers that DeepLIFT treats correctly as linear (or passes through unchanged).
 _LINEAR_LAYERS = (
     nn.Conv1d, nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Flatten,
@@ -181,6 +184,22 @@ class _Multipliers:
     layer_losses: dict[str, torch.Tensor] | None = None
 
 
+def _rows_per_call(length: int, most: int) -> int:
+    """Rows of ``length`` nt per Captum call: at most ``most``, about :data:`GRADIENT_CALL_POSITIONS` nt."""
+    return max(1, min(most, GRADIENT_CALL_POSITIONS // max(length, 1)))
+
+
+def _captum_gradients(wrapper: nn.Module, points: torch.Tensor) -> torch.Tensor:
+    """Captum's saliency (plain gradients) of ``points`` ``(R, 4, L)``, in calls of bounded memory."""
+    rows = _rows_per_call(points.shape[-1], points.shape[0])
+    return torch.cat(
+        [
+            Saliency(wrapper).attribute(points[i : i + rows], target=0, abs=False)
+            for i in range(0, points.shape[0], rows)
+        ]
+    )
+
+
 def _split(options: dict) -> FirstLayerSplit | None:
     """The model's first-layer split, when the fast exact path is on and possible."""
     return options.get("_split")
@@ -196,7 +215,7 @@ def _saliency_multipliers(wrapper, X, refs, options):
     if split is not None:
         grads = split.gradients(X)
     else:
-        grads = Saliency(wrapper).attribute(X, target=0, abs=False)
+        grads = _captum_gradients(wrapper, X)
     return _Multipliers(grads[:, None], refs)
 
 
@@ -216,7 +235,8 @@ def _ig_multipliers(wrapper, X, refs, options):
         baselines=refs.reshape(N * B, *X.shape[1:]),
         target=0,
         n_steps=n_steps,
-        internal_batch_size=options.get("internal_batch_size", 32),  # small batches ran fastest on CPU
+        # small batches ran fastest on CPU; fewer for long inputs (memory)
+        internal_batch_size=options.get("internal_batch_size", _rows_per_call(X.shape[-1], 32)),
     )
     return _Multipliers(M.reshape(N, B, *X.shape[1:]), refs)
 
@@ -259,7 +279,7 @@ def _gradient_shap_multipliers(wrapper, X, refs, options):
     if split is not None:
         grads = split.gradients(points)
     else:
-        grads = Saliency(wrapper).attribute(points, target=0, abs=False)
+        grads = _captum_gradients(wrapper, points)
     return _Multipliers(grads.reshape(N, samples, *X.shape[1:]), chosen)
 
 
@@ -364,6 +384,7 @@ def explain(
     gradient_correction: bool = False,
     batch_size: int = 16,
     progress: Progress | None = None,
+    names: Sequence[str] | None = None,
     **options,
 ) -> Attribution:
     """Attribute a model's output to the bases of each sequence, with checks.
@@ -394,6 +415,8 @@ def explain(
         Sequences per Captum call (each is expanded by references and steps).
     progress : callable, optional
         ``progress(done, total)`` in sequences.
+    names : sequence of str, optional
+        The ``N`` sequences' names, for warnings (default: "sequence 1" ...).
     **options
         ``n_steps`` (IG, 50); ``internal_batch_size`` (IG, 32; on the fast path
         about ``ELEMENTS_PER_CALL`` first-layer values per pass); ``n_samples``
@@ -477,12 +500,13 @@ def explain(
             warnings.append(
                 f"Completeness check failed for {len(failing)} of {n} sequences: attributions "
                 f"should sum to f(x) - f(reference), but miss it by up to {float(gap[worst]):.3g} "
-                f"(sequence {worst + 1}, where f(x) - f(reference) = {float(change[worst]):.3g})."
+                f"({names[worst] if names is not None else f'sequence {worst + 1}'}, where "
+                f"f(x) - f(reference) = {float(change[worst]):.3g})."
                 + (
                     " The model has layers without a DeepLIFT rule (see above)."
                     if bad
                     else _where_lost(losses, failing, limit)
-                    + " Prefer DeepLiftShap's ranking with caution, or ISM."
+                    + " Read these logos with caution and compare them with ISM or integrated gradients."
                     if spec.hooks
                     else " Use more integration steps."
                 )

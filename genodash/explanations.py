@@ -10,18 +10,25 @@ import torch
 
 from genodash.agreement import MIN_TOP_OVERLAP, disagreements_with, method_agreement
 from genodash.attribution import METHODS, Attribution, explain
+from genodash.attribution_split import first_layer_split
 from genodash.errors import InputError, check
 from genodash.io import Record
 from genodash.length import FittedSequence, fit_length
 from genodash.models import LoadedModel
+from genodash.pass_timing import pass_seconds
 from genodash.predict import Progress
 from genodash.sequence import one_hot_encode
+from genodash.targets import TargetOutput
 
 #: Most sequences explained in one run (each method runs on every one).
 MAX_SEQUENCES = 20
 #: Most full-model mutant passes allowed when a model has no fast ISM path (ISM and
 #: occlusion: one pass per substitution or occluded position).
 MAX_SLOW_ISM_MUTANTS = 30_000
+#: Longest estimated run (seconds) of a method on a model without its fast path.
+MAX_ESTIMATED_SECONDS = 600
+#: Methods estimated above this (seconds, one sequence) are not preselected.
+PRESELECT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -65,7 +72,7 @@ class ExplanationSet:
         """One warning per method that disagrees with ISM, naming the sequences (up to five)."""
         messages = []
         for method, rows in self.ism_disagreements().items():
-            names = ", ".join(f"{i + 1}. {self.records[i].name}" for i in rows[:5])
+            names = ", ".join(self.records[i].name for i in rows[:5])
             more = " ..." if len(rows) > 5 else ""
             messages.append(
                 f"**{method}** disagrees with ISM on {len(rows)} of {len(self.records)} sequences "
@@ -74,6 +81,26 @@ class ExplanationSet:
                 "check these logos against it."
             )
         return messages
+
+    def settings_text(self, hypothetical: bool = False) -> str:
+        """The run's settings in plain words (shown under the figures)."""
+        s = self.settings
+        refs = (
+            f"{s['references per sequence']} dinucleotide-shuffled references per sequence"
+            if s["baseline"] == "dinuc_shuffle"
+            else f"{s['baseline']} reference"
+        )
+        parts = [
+            f"{self.model_name}, output {self.target}"
+            + (f" summed over output positions {s['window'][0] + 1}-{s['window'][1]}" if s["window"] else ""),
+            f"methods {', '.join(self.attributions)}",
+            refs,
+            f"{s['integration steps']} integration steps",
+            f"gradient correction {'on' if s['gradient correction'] else 'off'}",
+            f"seed {s['seed']}",
+            f"{'hypothetical' if hypothetical else 'actual'} contributions shown",
+        ]
+        return "Settings: " + "; ".join(parts) + "."
 
     def gradient_correction_note(self) -> str | None:
         """How much of each gradient method's multipliers gradient correction removes, in words.
@@ -161,9 +188,114 @@ def slow_passes(loaded: LoadedModel, method: str, n_sequences: int = 1) -> int:
     return _PASSES_PER_POSITION.get(method, 0) * n_sequences * loaded.card.input_length
 
 
+def full_passes(
+    loaded: LoadedModel,
+    method: str,
+    n_sequences: int = 1,
+    *,
+    baseline: str = "dinuc_shuffle",
+    n_baselines: int = 10,
+    n_steps: int = 50,
+    n_samples: int = 20,
+) -> tuple[int, int]:
+    """Forward and forward-and-gradient passes ``method`` needs without a fast path.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+    method : str
+    n_sequences : int
+    baseline, n_baselines, n_steps, n_samples
+        As :func:`genodash.attribution.explain` takes them (references per sequence:
+        ``n_baselines`` shuffles, or one all-zero or uniform reference).
+
+    Returns
+    -------
+    forward, gradient : int
+        Passes of one sequence each; ``(0, 0)`` when the model has an exact fast path
+        for the method (:mod:`genodash.ism`, :mod:`genodash.attribution_split`), whose
+        cost is small and not counted in passes.
+    """
+    if method in ("ism", "occlusion"):
+        return slow_passes(loaded, method, n_sequences), 0
+    if first_layer_split(TargetOutput(loaded.model, 0).eval()) is not None:
+        return 0, 0
+    references = n_baselines if baseline == "dinuc_shuffle" else 1
+    per_sequence = {
+        "saliency": 1,
+        "input_x_gradient": 1,
+        "integrated_gradients": n_steps * references,
+        "deeplift": 2,
+        "deep_lift_shap": 2 * references,
+        "gradient_shap": n_samples,
+    }[method]
+    return 0, per_sequence * n_sequences
+
+
+def estimated_seconds(loaded: LoadedModel, method: str, n_sequences: int = 1, **settings) -> float:
+    """About how long ``method`` takes here on ``n_sequences`` at the model's input length.
+
+    0 where the model has a fast path for the method; otherwise :func:`full_passes` times
+    one pass as :func:`genodash.pass_timing.pass_seconds` measures it (once per model).
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+    method : str
+    n_sequences : int
+    **settings
+        ``baseline``, ``n_baselines``, ``n_steps``, ``n_samples`` (see :func:`full_passes`).
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    forward, gradient = full_passes(loaded, method, n_sequences, **settings)
+    if forward == gradient == 0:
+        return 0.0
+    seconds = pass_seconds(loaded.model, loaded.card.input_length)
+    return forward * seconds.forward + gradient * seconds.gradient
+
+
 def default_methods(loaded: LoadedModel) -> list[str]:
-    """:data:`DEFAULT_METHODS` without those one sequence could not afford (e.g. ISM on SpliceAI)."""
-    return [m for m in DEFAULT_METHODS if slow_passes(loaded, m) <= MAX_SLOW_ISM_MUTANTS]
+    """:data:`DEFAULT_METHODS` without those one sequence could not afford here.
+
+    E.g. on SpliceAI (15 kb inputs, no fast path): ISM (45,000 full passes) and
+    integrated gradients with ten shuffled references (500 gradient passes).
+    """
+    return [
+        m
+        for m in DEFAULT_METHODS
+        if slow_passes(loaded, m) <= MAX_SLOW_ISM_MUTANTS
+        and estimated_seconds(loaded, m) <= PRESELECT_SECONDS
+    ]
+
+
+def first_informative_task(tasks: list[str]) -> int:
+    """Index of the task to preselect: the first that is not a background class ("neither")."""
+    return next((i for i, t in enumerate(tasks) if t.lower() not in ("neither", "background", "none")), 0)
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` in plain words: "40 s", "3 min", "2.5 h"."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _cheaper(method: str) -> str:
+    """How to make ``method`` affordable, in the page's words."""
+    if method in ("integrated_gradients", "deep_lift_shap"):
+        return (
+            "choose the zeros or uniform reference (one instead of one per shuffle), fewer integration "
+            "steps or references, fewer sequences, or saliency"
+        )
+    if method == "gradient_shap":
+        return "choose fewer sequences, or saliency"
+    return "choose fewer sequences or another method"
 
 
 def explain_records(
@@ -221,6 +353,15 @@ def explain_records(
                 f"passes of {card.name}, which has no fast windowed path; choose fewer sequences or "
                 "another method"
             )
+        settings = {"baseline": baseline, "n_baselines": n_baselines, "n_steps": n_steps}
+        seconds = estimated_seconds(loaded, method, X.shape[0], **settings)
+        if seconds > MAX_ESTIMATED_SECONDS:
+            forward, gradient = full_passes(loaded, method, X.shape[0], **settings)
+            raise InputError(
+                f"{method} of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {forward + gradient:,} "
+                f"full passes of {card.name}, about {duration(seconds)} here (the limit is "
+                f"{duration(MAX_ESTIMATED_SECONDS)}); {_cheaper(method)}"
+            )
     task = card.tasks[target] if isinstance(target, int) else target
     n = X.shape[0]
     results: dict[str, Attribution] = {}
@@ -243,6 +384,7 @@ def explain_records(
             gradient_correction=gradient_correction,
             n_steps=n_steps,
             progress=report,
+            names=[r.name for r in records],
         )
     agreement = None
     if len(results) >= 2:

@@ -28,6 +28,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 from matplotlib.textpath import TextPath  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from genodash.errors import check  # noqa: E402
 
@@ -160,6 +161,8 @@ def logo_figure(
         ax.axvspan(highlight[0] - 0.5, highlight[1] + 0.5, color="#999999", alpha=0.25, lw=0)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("position")
+    # positions are whole numbers, also for a window of one column
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     if labels is not None:
         step = -(-length // max(2, int(fig.get_figwidth() / 0.9)))  # about one label per 0.9 inch
         ticks = _tick_columns(labels, step)
@@ -216,6 +219,7 @@ def heatmap_figure(effects: torch.Tensor | np.ndarray, *, first_position: int = 
     )  # fmt: skip
     ax.set_yticks(range(4), list("ACGT"))
     ax.set_xlabel("position")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     if title:
         ax.set_title(title, fontsize=10, loc="left")
     fig.colorbar(image, ax=ax, label="effect", fraction=0.03)

@@ -4,7 +4,16 @@ import streamlit as st
 
 from genodash.attribution import BASELINES, METHODS
 from genodash.attribution_figures import ism_heatmap, track_figure
-from genodash.explanations import MAX_SEQUENCES, default_methods, explain_records, slow_passes
+from genodash.explanations import (
+    MAX_ESTIMATED_SECONDS,
+    MAX_SEQUENCES,
+    default_methods,
+    duration,
+    estimated_seconds,
+    explain_records,
+    first_informative_task,
+    slow_passes,
+)
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
@@ -45,13 +54,19 @@ chosen = left.multiselect(
     f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=default_choice(names, records),
     max_selections=MAX_SEQUENCES,
 )  # fmt: skip
-task = right.selectbox("Output to explain", card.tasks)
+task = right.selectbox("Output to explain", card.tasks, index=first_informative_task(card.tasks))
 window = None
 if card.output_kind == "profile":
     out_len = card.input_length - 2 * card.flank
-    lo, hi = st.slider("Output positions summed (profile model)", 1, out_len, (1, out_len))
+    lo, hi = st.slider(
+        "Output positions summed (profile model)", 1, out_len, (1, out_len),
+        help=f"Output position 1 is input position {card.flank + 1:,}: {card.name} reads {card.flank:,} "
+        f"nt on each side of its {out_len:,} outputs (of a longer sequence, the middle "
+        f"{card.input_length:,} nt).",
+    )  # fmt: skip
     window = (lo - 1, hi)
-defaults = default_methods(loaded)
+with st.spinner(f"Timing one pass of {card.name} to estimate costs (once)"):
+    defaults = default_methods(loaded)
 methods = st.multiselect(
     "Methods", list(METHODS), default=defaults, help="Pick two or more to see how much they agree.",
 )  # fmt: skip
@@ -59,6 +74,13 @@ if "ism" not in defaults:
     st.caption(
         f"ISM is not preselected: {card.name} has no fast windowed path, so one sequence would need "
         f"{slow_passes(loaded, 'ism'):,} full passes. The Variant page runs ISM around a variant."
+    )
+if "integrated_gradients" not in defaults:
+    st.caption(
+        "Integrated gradients is not preselected: with ten shuffled references it takes about "
+        f"{duration(estimated_seconds(loaded, 'integrated_gradients'))} per sequence on {card.name} here; "
+        "with the zeros reference (Settings), about "
+        f"{duration(estimated_seconds(loaded, 'integrated_gradients', baseline='zeros'))}."
     )
 with st.expander("Settings"):
     c1, c2, c3 = st.columns(3)
@@ -71,6 +93,19 @@ with st.expander("Settings"):
         "Gradient correction", help="Subtract the per-position mean over A, C, G, T (Majdandzic et al. 2023)."
     )
     seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+
+n_picked = len(chosen) or 1
+estimates = {
+    m: estimated_seconds(loaded, m, n_picked, baseline=baseline, n_baselines=n_baselines, n_steps=n_steps)
+    for m in methods
+}
+if sum(estimates.values()) >= 20:
+    st.caption(
+        f"Estimated time for {n_picked} sequence(s): about {duration(sum(estimates.values()))} ("
+        + ", ".join(f"{m} {duration(t)}" for m, t in estimates.items() if t >= 1)
+        + "); methods above "
+        f"{duration(MAX_ESTIMATED_SECONDS)} are refused."
+    )
 
 if st.button("Run", type="primary"):
     picked = [records[names.index(n)] for n in chosen]
@@ -106,8 +141,8 @@ if len(result.records) > 1:
 fitted = result.fitted[view]
 if fitted.action != "kept":
     st.info(
-        f"This sequence has {fitted.original_length} nt and was {fitted.action} to "
-        f"{len(fitted.sequence)} nt; positions below are in your sequence's coordinates."
+        f"This sequence has {fitted.original_length:,} nt and was {fitted.action} to "
+        f"{len(fitted.sequence):,} nt; positions below are in your sequence's coordinates."
     )
 for method, attribution in result.attributions.items():
     for warning in attribution.warnings:
@@ -131,6 +166,7 @@ lo, hi = st.slider(
     "Logo window (positions)", first, first + length - 1, (first + peak, first + peak + span - 1)
 )
 start, end = lo - first, hi - first + 1
+kind = "_hypothetical" if hypothetical else ""  # in the file names: which contributions they hold
 for method in result.attributions:
     pairs = [(view, compare)] + ([] if compare is None else [(compare, view)])  # (sequence, scaled with)
     for index, scale_with in pairs:
@@ -145,16 +181,15 @@ for method in result.attributions:
             col.download_button(
                 f"{label} ({fmt.upper()})",
                 logo_file(result, method, index, start, end, hypothetical, fmt, scale_with),
-                file_name=state.download_name(f"logo_{method}_seq{index + 1}_{lo}-{hi}", fmt),
+                file_name=state.download_name(f"logo_{method}{kind}_seq{index + 1}_{lo}-{hi}", fmt),
                 mime=f"image/{fmt}",
                 key=f"logo_{method}_{fmt}_{label}",
                 on_click="ignore",
             )
     cols[2].download_button(
         "Matrix (TSV)", result.matrix_table(method, hypothetical).to_csv(sep="\t", index=False).encode(),
-        file_name=state.download_name(f"attributions_{method}", "tsv"), mime="text/tab-separated-values",
-        key=f"tsv_{method}",
-        on_click="ignore",
+        file_name=state.download_name(f"attributions_{method}{kind}", "tsv"),
+        mime="text/tab-separated-values", key=f"tsv_{method}", on_click="ignore",
     )  # fmt: skip
 
 st.markdown("**Importance along the sequence** (zoom and hover)")
@@ -177,4 +212,4 @@ if "ism" in result.attributions:
             on_click="ignore",
         )  # fmt: skip
 what_if_panel(loaded, result, view, points)
-st.caption(f"Settings: {result.settings}")
+st.caption(result.settings_text(hypothetical))

@@ -6,6 +6,7 @@ from genodash.attribution_figures import ism_heatmap, track_figure
 from genodash.errors import InputError
 from genodash.explanations import explain_records
 from genodash.io import Record, read_fasta
+from genodash.pass_timing import PassSeconds, pass_seconds
 
 from .conftest import ROOT
 
@@ -52,6 +53,8 @@ def test_limits(oct4_mafk, monkeypatch):
     assert explanations.slow_passes(oct4_mafk, "ism") == 0  # a fast windowed path
     monkeypatch.setattr(explanations, "MAX_SLOW_ISM_MUTANTS", 10)
     monkeypatch.delattr(type(oct4_mafk.model), "ism_split")
+    # timings as measured on an idle machine (the real timing is tested on its own below)
+    monkeypatch.setattr(explanations, "pass_seconds", lambda model, length: PassSeconds(0.0005, 0.002))
     assert explanations.slow_passes(oct4_mafk, "ism", 2) == 1200
     assert explanations.slow_passes(oct4_mafk, "saliency", 2) == 0
     assert explanations.default_methods(oct4_mafk) == ["saliency", "integrated_gradients"]
@@ -75,7 +78,9 @@ def test_ism_disagreement_messages_name_the_sequences(example):
     broken = dataclasses.replace(example, attributions={"ism": ism, "saliency": fake})
     (message,) = broken.ism_disagreement_messages()
     assert message.startswith(f"**saliency** disagrees with ISM on {len(example.records)} of")
-    assert f"1. {example.records[0].name}" in message
+    # by name only: the picker numbers records of the whole input, not of the chosen ones
+    assert f"({example.records[0].name}, {example.records[1].name})" in message
+    assert "1. " not in message
     agreeing = dataclasses.replace(example, attributions={"ism": ism, "saliency": ism})
     assert agreeing.ism_disagreement_messages() == []
 
@@ -107,3 +112,39 @@ def test_gradient_correction_note_gives_the_angle_and_when_it_cancels(example, o
     )
     assert "cancels" not in zeros.gradient_correction_note()
     assert explain_records(oct4_mafk, [record], methods=["ism"]).gradient_correction_note() is None
+
+
+def test_cost_estimates_keep_slow_methods_out(oct4_mafk, monkeypatch):
+    """Without a fast path, a method's passes times one measured pass decide preselection and refusal."""
+    record = Record("a", "ACGT" * 50)
+    monkeypatch.delattr(type(oct4_mafk.model), "ism_split")  # no fast path (as SpliceAI)
+    monkeypatch.setattr(explanations, "pass_seconds", lambda model, length: PassSeconds(0.3, 1.0))
+    assert explanations.full_passes(oct4_mafk, "integrated_gradients") == (0, 500)  # 50 steps x 10 shuffles
+    assert explanations.full_passes(oct4_mafk, "integrated_gradients", baseline="zeros") == (0, 50)
+    assert explanations.full_passes(oct4_mafk, "deep_lift_shap", 3) == (0, 60)
+    assert explanations.full_passes(oct4_mafk, "ism") == (600, 0)
+    assert explanations.estimated_seconds(oct4_mafk, "integrated_gradients") == 500.0
+    assert explanations.estimated_seconds(oct4_mafk, "ism") == pytest.approx(180.0)
+    assert explanations.default_methods(oct4_mafk) == ["saliency"]  # IG 500 s and ISM 180 s are not
+    with pytest.raises(
+        InputError,
+        match=r"integrated_gradients of 2 sequence.* needs 1,000 full passes .*"
+        r"about 17 min here \(the limit is 10 min\); choose the zeros or uniform reference",
+    ):
+        explain_records(oct4_mafk, [record] * 2, methods=["saliency", "integrated_gradients"])
+    assert explanations.duration(42) == "42 s" and explanations.duration(7200) == "2.0 h"
+
+
+def test_pass_seconds_is_measured_once_per_model(oct4_mafk):
+    first = pass_seconds(oct4_mafk.model, 200)
+    assert 0 < first.forward and 0 < first.gradient < 5
+    assert pass_seconds(oct4_mafk.model, 200) is first  # remembered
+    assert pass_seconds(oct4_mafk.model, 100) is not first  # per input length
+
+
+def test_settings_in_words_and_first_informative_task(example):
+    text = example.settings_text(hypothetical=True)
+    assert text.startswith(f"Settings: {example.model_name}, output {example.target}; methods ")
+    assert "hypothetical contributions shown" in text and "gradient correction off" in text
+    assert explanations.first_informative_task(["neither", "acceptor", "donor"]) == 1
+    assert explanations.first_informative_task(["Oct4", "MafK"]) == 0

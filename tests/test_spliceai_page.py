@@ -48,9 +48,13 @@ def test_explain_page_does_not_preselect_ism_that_spliceai_cannot_afford(app_tes
     at.sidebar.selectbox(key="model_name").set_value("spliceai").run()
     at.switch_page("pages/explain.py").run()
     assert not at.exception
-    assert at.multiselect[1].value == ["saliency", "integrated_gradients"]
+    # integrated gradients with ten shuffled references: 500 gradient passes of 15 kb (seconds each)
+    assert at.multiselect[1].value == ["saliency"]
     assert any(c.value.startswith("ISM is not preselected: spliceai") and "45,000 full passes" in c.value
                for c in at.caption)  # fmt: skip
+    assert any(c.value.startswith("Integrated gradients is not preselected") and "zeros reference" in c.value
+               for c in at.caption)  # fmt: skip
+    assert at.selectbox[0].value == "acceptor"  # not the background class "neither"
 
 
 def test_missing_weights_package_is_shown_not_crashed(app_test, monkeypatch):
