@@ -18,6 +18,23 @@ from genodash.sequence import one_hot_encode
 MAX_TOTAL_BASES = 50_000_000
 #: Inputs of a ``tile`` profile model run together (they are long: keep memory small).
 TILE_BATCH = 4
+#: Background classes of profile models (SpliceAI's "neither": no splice site). Their maximum
+#: is near 1 in every sequence, so :meth:`BatchPrediction.summary_table` leaves them out.
+BACKGROUND_TASKS = frozenset({"neither"})
+
+
+def n_sequences(n: int) -> str:
+    """``"1 sequence"``, ``"2 sequences"``, ``"1,000 sequences"``.
+
+    Parameters
+    ----------
+    n : int
+
+    Returns
+    -------
+    str
+    """
+    return f"{n:,} sequence" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,8 @@ class BatchPrediction:
         (in the user's sequence for ``tile`` models, in the fitted input otherwise).
     length_message : str
         Replaces the default :meth:`length_note` when set.
+    tasks : tuple of str
+        The card's task names, in order (``T`` of them).
     """
 
     model_name: str
@@ -58,6 +77,33 @@ class BatchPrediction:
     value_columns: tuple[str, ...]
     first_position: int = 1
     length_message: str = ""
+    tasks: tuple[str, ...] = ()
+
+    def hidden_tasks(self) -> tuple[str, ...]:
+        """The tasks :meth:`summary_table` leaves out: background classes of a profile model."""
+        if self.raw.ndim != 3:
+            return ()
+        hidden = tuple(t for t in self.tasks if t in BACKGROUND_TASKS)
+        return hidden if len(hidden) < len(self.tasks) else ()
+
+    def summary_table(self) -> pd.DataFrame:
+        """``table`` without the columns of :meth:`hidden_tasks`: what a page shows and downloads.
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy; ``table`` itself keeps every task.
+        """
+        hidden = set(self.hidden_tasks())
+        if not hidden:
+            return self.table.copy()
+        drop = [
+            column
+            for t, task in enumerate(self.tasks)
+            if task in hidden
+            for column in (self.value_columns[t], f"{task} max position")
+        ]
+        return self.table.drop(columns=drop)
 
     def length_note(self) -> str:
         """A sentence saying how many sequences were cropped or padded, or ``""``."""
@@ -68,10 +114,16 @@ class BatchPrediction:
         length = len(self.fitted[0].sequence)
         parts = []
         if cropped:
-            parts.append(f"{cropped} longer than {length} nt were centre-cropped")
+            parts.append(f"{n_sequences(cropped)} longer than {length} nt {_were(cropped)} centre-cropped")
         if padded:
-            parts.append(f"{padded} shorter than {length} nt were padded with N on both sides")
-        return ("Sequences: " + "; ".join(parts) + ".") if parts else ""
+            parts.append(
+                f"{n_sequences(padded)} shorter than {length} nt {_were(padded)} padded with N on both sides"
+            )
+        return ("; ".join(parts) + ".") if parts else ""
+
+
+def _were(n: int) -> str:
+    return "was" if n == 1 else "were"
 
 
 def predict_records(
@@ -157,6 +209,7 @@ def _tabulate(
         tuple(value_columns),
         first_position,
         length_message,
+        tuple(card.tasks),
     )
 
 
@@ -191,8 +244,11 @@ def _predict_tiled(loaded: LoadedModel, records: list[Record], progress: Progres
     )
     if short:
         message += (
-            f"; {short} of {len(records)} sequences are shorter than {2 * flank + 1:,} nt, so none of their "
-            "positions sees its full context"
+            f"; {short} of {n_sequences(len(records))} "
+            + ("is" if short == 1 else "are")
+            + f" shorter than {2 * flank + 1:,} nt, so no position of "
+            + ("it" if short == 1 else "them")
+            + " sees its full context"
         )
     message += ". For genome-exact scores, include the flanking sequence."
     return _tabulate(loaded, records, fitted, raw, 1, message)

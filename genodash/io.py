@@ -21,6 +21,10 @@ from genodash.sequence import IUPAC_CODES
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 #: Letters that occur in protein but are not IUPAC nucleotide codes.
 _PROTEIN_ONLY = frozenset("EFILPQ")
+#: Unambiguous nucleotide letters (and N): most letters of a real sequence line are these.
+_NUCLEOTIDES = frozenset("ACGTUN")
+#: How much of a line is quoted in a message.
+_QUOTE = 40
 _MAX_PROBLEMS = 5
 _MAGIC = {
     b"BZh": "bzip2",
@@ -139,6 +143,60 @@ def _line_problem(line: str, line_no: int, record: str, offset: int) -> str | No
     return None
 
 
+def _quote(line: str) -> str:
+    """The start of ``line`` for a message: at most :data:`_QUOTE` characters, in quotes."""
+    return repr(line if len(line) <= _QUOTE else line[:_QUOTE] + "...")
+
+
+def _vcf_problem(lines: list[str]) -> str | None:
+    """Say so when the text is a VCF (``##fileformat=VCF`` first, or a ``#CHROM`` line), else ``None``."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    if lines[first].strip().lower().startswith("##fileformat=vcf"):
+        found = first
+    else:
+        found = next((i for i, line in enumerate(lines) if line.strip().startswith("#CHROM")), None)
+    if found is None:
+        return None
+    return (
+        f"this is a VCF of variants (line {found + 1} reads {_quote(lines[found].strip())}), "
+        "not DNA sequences: score its variants on the Variant page"
+    )
+
+
+def _not_dna_problem(lines: list[str]) -> str | None:
+    """Describe headerless text whose first sequence line is clearly prose, not DNA; else ``None``.
+
+    Clearly not DNA: words separated by spaces, one of which holds a letter that is no
+    IUPAC nucleotide code, or letters that are mostly not ``A, C, G, T, U, N``. Anything
+    else is left to the per-letter checks, which name the exact column.
+    """
+    for line_no, raw_line in enumerate(lines, start=1):
+        line = raw_line.strip()[:1000]  # enough to judge; a genome on one line stays cheap
+        if not line or line.startswith(";"):
+            continue
+        letters = [c.upper() for c in line if c.isalpha()]
+        if not letters:
+            return None
+        words = line.split()
+        prose = len(words) > 1 and any(
+            any(c.isalpha() and c.upper() not in IUPAC_CODES for c in word) for word in words
+        )
+        mostly_other = sum(c in _NUCLEOTIDES for c in letters) < len(letters) / 2
+        if not (prose or mostly_other):
+            return None
+        protein = len(words) == 1 and len(letters) >= 10 and not _PROTEIN_ONLY.isdisjoint(letters)
+        return (
+            "this is neither FASTA (no '>name' header line) nor a plain DNA sequence: "
+            f"line {line_no} reads {_quote(line)}"
+            + (" (is this a protein sequence?)" if protein else "")
+            + ". FASTA starts each sequence with a line '>name'; a plain sequence holds only "
+            "nucleotide letters"
+        )
+    return None
+
+
 def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Record]:
     """Parse FASTA (or headerless sequence) from content; never reads the disk.
 
@@ -149,6 +207,9 @@ def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> lis
         header is read as raw sequence: blocks separated by blank lines are
         separate sequences named ``seq1``, ``seq2``, ...; lines within a block
         are joined. CRLF, lone CR and a UTF-8 byte-order mark are accepted.
+        Headerless text whose first line is clearly not DNA (words of prose,
+        mostly letters other than A, C, G, T, U, N) and VCF text are refused
+        with one message that says what the input is.
     max_bytes : int, optional
         Largest input accepted (after decompression).
 
@@ -168,6 +229,8 @@ def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> lis
     if not any(line.strip() for line in lines):
         raise FastaError("the input is empty: paste sequences or upload a FASTA file")
     has_header = any(line.lstrip().startswith(">") for line in lines)
+    if problem := _vcf_problem(lines) or (None if has_header else _not_dna_problem(lines)):
+        raise FastaError(problem)
 
     records: list[Record] = []
     problems: list[str] = []

@@ -2,15 +2,19 @@
 
 import streamlit as st
 
-from genodash.batch_prediction import predict_records
+from genodash.batch_prediction import n_sequences, predict_records
 from genodash.figures import prediction_figure, profile_figure
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
-from genodash.ui.sequence_input import sequence_input
+from genodash.ui.sequence_input import example_hint, sequence_input
 from genodash.ui.sidebar import require_model
+
+#: True while the results shown come from an earlier run than the last, failed, Run
+#: (page-local session key: only this page reads it).
+STALE_RESULT = "predict_result_stale"
 
 require_app_shell()
 st.title("Predict")
@@ -31,29 +35,46 @@ else:
         "shorter ones padded with N on both sides. Lower case, U and IUPAC codes are accepted."
     )
 
-source = sequence_input(state.PREDICT_TEXT, state.PREDICT_UPLOAD, example_fasta(card.name))
+example = example_fasta(card.name)
+source = sequence_input(state.PREDICT_TEXT, state.PREDICT_UPLOAD, example)
+failed = False
 if st.button("Run", type="primary"):
     if source is None:
         st.warning("Nothing to run yet: paste sequences, upload a FASTA file, or click Load example.")
     else:
-        st.session_state.pop(state.PREDICT_RESULT, None)
+        # the last good results stay until this run succeeds: an error must not wipe them
+        failed = True
         with shown_as_message(f"with the sequences in {source.label}"):
             records = source.records()
-            with progress_bar(f"Predicting {len(records):,} sequences") as report:
+            with progress_bar(f"Predicting {n_sequences(len(records))}") as report:
                 st.session_state[state.PREDICT_RESULT] = predict_records(loaded, records, progress=report)
+            failed = False
+        st.session_state[STALE_RESULT] = failed
 
-result = state.stored_result(
-    state.PREDICT_RESULT,
-    "Results appear here after Run. Try **Load example** for held-out peaks of this model.",
-    card.name,
-)
-st.subheader(f"Predictions for {len(result.records):,} sequences")
+if st.session_state.get(state.PREDICT_RESULT) is None:
+    if not failed:  # after an error, the message above says what to do
+        st.info(" ".join(["Results appear here after Run.", example_hint(example)]).strip())
+    st.stop()
+result = state.stored_result(state.PREDICT_RESULT, "", card.name)
+if st.session_state.get(STALE_RESULT):
+    st.caption(
+        "Below: the results of the previous successful run. The last Run stopped with an error, "
+        "so they may not match the sequences given above."
+    )
+st.subheader(f"Predictions for {n_sequences(len(result.records))}")
 if note := result.length_note():
     st.info(note)
-st.dataframe(result.table, hide_index=True)
+table = result.summary_table()
+if hidden := result.hidden_tasks():
+    st.caption(
+        "Left out of the table and its CSV, as from the chart: the background class "
+        + ", ".join(f"**{t}**" for t in hidden)
+        + " (the probability of no site at a position)."
+    )
+st.dataframe(table, hide_index=True)
 st.download_button(
     "Download table (CSV)",
-    result.table.to_csv(index=False).encode(),
+    table.to_csv(index=False).encode(),
     file_name=state.download_name(f"predictions_{result.model_name}", "csv"),
     mime="text/csv",
     on_click="ignore",

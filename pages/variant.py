@@ -35,6 +35,7 @@ if spliceai:
         distance = c1.slider("Distance searched for gained or lost sites (-D)", 0, 500, 50)
         mask = c2.toggle("Masked scores (-M 1)", help=MASK_EXPLAINED)
 
+failed = False
 if st.button("Run", type="primary"):
     if reference is None or source is None:
         st.warning("Give a reference genome and at least one variant (or press Load the demo variants).")
@@ -43,12 +44,16 @@ if st.button("Run", type="primary"):
     else:
         for key in (state.VARIANT_RESULT, state.VARIANT_PICK, state.VARIANT_WHAT_IF, state.VARIANT_SALIENCY):
             st.session_state.pop(key, None)
+        failed = True
         with shown_as_message(f"scoring the variants in {source.label}"):
             with progress_bar(f"Scoring with {card.name}") as report:
                 st.session_state[state.VARIANT_RESULT] = run_variants(
                     loaded, reference, source, genes=genes, distance=distance, mask=mask, progress=report
                 )
+            failed = False
 
+if failed and st.session_state.get(state.VARIANT_RESULT) is None:
+    st.stop()  # the error above says what to fix; the empty-state hint would contradict it
 run = state.stored_result(state.VARIANT_RESULT, "Give a reference and variants, then press Run.", card.name)
 if run.model_name != card.name:
     st.stop()

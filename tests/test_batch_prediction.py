@@ -21,8 +21,8 @@ def test_table_and_values(oct4_mafk):
     assert list(table["ambiguous bases"]) == [0, 10, 0]
     assert result.value_columns == ("Oct4 probability", "MafK probability")
     assert result.values.shape == (3, 2)
-    assert "1 longer than 200 nt were centre-cropped" in result.length_note()
-    assert "1 shorter than 200 nt were padded" in result.length_note()
+    assert "1 sequence longer than 200 nt was centre-cropped" in result.length_note()
+    assert "1 sequence shorter than 200 nt was padded with N" in result.length_note()
     # the exact-length sequence gives what predict() gives directly
     direct = predict(oct4_mafk.model, one_hot_encode(records[2].sequence)).sigmoid()
     assert table.loc[2, "Oct4 probability"] == pytest.approx(float(direct[0, 0]), abs=1e-6)

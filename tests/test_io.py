@@ -110,3 +110,53 @@ def test_write_fasta_round_trip():
     text = write_fasta(records, width=60)
     assert max(len(line) for line in text.splitlines()) == 60
     assert parse_fasta(text) == records
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("this is a plain text note\nnot a fasta at all\n", "line 1 reads 'this is a plain text note'"),
+        (b"hello world\n", "line 1 reads 'hello world'"),
+        ("\n\nnot a fasta at all\n", "line 3 reads 'not a fasta at all'"),
+        ("x" * 60, "line 1 reads 'x{40}...'"),
+        ("MEEPQSDPSVEPPLSQETFSDLWKLL\n", r"'MEEPQSDPSVEPPLSQETFSDLWKLL' \(is this a protein sequence\?\)"),
+    ],
+)
+def test_headerless_text_that_is_not_dna_says_so_once(data, message):
+    with pytest.raises(FastaError, match=message) as info:
+        parse_fasta(data)
+    text = str(info.value)
+    assert text.startswith("this is neither FASTA (no '>name' header line) nor a plain DNA sequence")
+    assert "seq1" not in text and "column" not in text
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        ("##fileformat=VCFv4.2\n##contig=<ID=1>\n#CHROM\tPOS\tID\tREF\tALT\n1\t10\t.\tA\tG\n", 1),
+        (gzip.compress(b"##fileformat=VCFv4.3\n#CHROM\tPOS\tID\tREF\tALT\n"), 1),
+        ("#CHROM\tPOS\tID\tREF\tALT\tQUAL\n1\t10\t.\tA\tG\t.\n", 1),
+        ("##source=x\n#CHROM\tPOS\tID\tREF\tALT\n", 2),
+    ],
+)
+def test_a_vcf_is_named_as_such_in_one_message(data, line):
+    with pytest.raises(FastaError, match=f"this is a VCF of variants \\(line {line} reads") as info:
+        parse_fasta(data)
+    assert "Variant page" in str(info.value) and "not a nucleotide" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ACGT ACGT acgu\n", [Record("seq1", "ACGTACGTACGT")]),
+        ("nnnnACGTRYKM\n\nggcc\n", [Record("seq1", "NNNNACGTRYKM"), Record("seq2", "GGCC")]),
+        ("; a comment\nACGT\n", [Record("seq1", "ACGT")]),
+    ],
+)
+def test_plain_sequences_without_header_still_read(text, expected):
+    assert parse_fasta(text) == expected
+
+
+def test_mostly_dna_first_line_keeps_the_precise_column_message():
+    with pytest.raises(FastaError, match=r"record 'seq1', line 1, column 5 .*'X' is not a nucleotide letter"):
+        parse_fasta("ACGTXACGT\n")

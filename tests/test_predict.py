@@ -68,3 +68,51 @@ def test_concurrent_predictions_on_one_shared_model(oct4_mafk):
         results = list(pool.map(lambda _: predict(oct4_mafk.model, X, batch_size=3), range(12)))
     for result in results:
         torch.testing.assert_close(result, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_n_sequences_is_singular_for_one():
+    from genodash.batch_prediction import n_sequences
+
+    assert [n_sequences(n) for n in (0, 1, 2, 1000)] == [
+        "0 sequences",
+        "1 sequence",
+        "2 sequences",
+        "1,000 sequences",
+    ]
+
+
+def profile_result(tasks):
+    """A BatchPrediction of a 3-task profile model (SpliceAI's task names), built by hand."""
+    import pandas as pd
+
+    from genodash.batch_prediction import BatchPrediction
+
+    table = pd.DataFrame({"name": ["a"], "length": [5]})
+    value_columns = []
+    for t, task in enumerate(tasks):
+        value_columns.append(f"{task} max probability")
+        table[value_columns[-1]] = [0.1 * (t + 1)]
+        table[f"{task} max position"] = [t + 1]
+    raw = torch.zeros(1, len(tasks), 5)
+    return BatchPrediction("m", (), (), raw, raw, table, tuple(value_columns), tasks=tuple(tasks))
+
+
+def test_summary_table_leaves_out_the_background_class():
+    result = profile_result(["neither", "acceptor", "donor"])
+    assert result.hidden_tasks() == ("neither",)
+    shown = result.summary_table()
+    assert list(shown.columns) == [
+        "name",
+        "length",
+        "acceptor max probability",
+        "acceptor max position",
+        "donor max probability",
+        "donor max position",
+    ]
+    assert "neither max probability" in result.table  # the full table keeps every task
+
+
+def test_summary_table_keeps_every_other_task():
+    result = profile_result(["acceptor", "donor"])
+    assert result.hidden_tasks() == ()
+    assert result.summary_table().equals(result.table)

@@ -153,6 +153,10 @@ def test_spliceai_report_has_scores_words_licence_settings_guide_and_stamp(splic
     assert "Distance (-D) 50 nt searched" in text and "Mask (-M) 0: unmasked scores" in text
     assert "Annotation annotation_spliceai.txt" in text and "This report: unmasked (-M 0)" in text
     assert MASK_EXPLAINED in text and "0.5 recommended" in text and "Offset (DP)" in text
+    # SpliceAI's positions are exon bases: IVS1-1 (the intron's G of GT at 62279) loses the donor at
+    # 62278 (tests/test_variants_splicing.py), the exon's last base; acceptors are the exon's first
+    assert "acceptor (the first base of an exon, just after the intron's AG)" in text
+    assert "donor (the last base of an exon, just before the intron's GT)" in text
     assert "genodash 0.1.0 on cpu · generated 2025-01-02 03:04 UTC" in text
     assert "Saliency logos were not computed" in text
     assert_safe_and_self_contained(doc)

@@ -24,6 +24,34 @@ class SequenceSource:
         return parse_fasta(self.data, max_bytes=2 * MAX_UPLOAD_MB * 2**20)
 
 
+def example_hint(example: str | None) -> str:
+    """A sentence pointing at **Load example** that says what the example is, or ``""`` without one.
+
+    Parameters
+    ----------
+    example : str or None
+        The model's example FASTA text (see :func:`genodash.models.example_fasta`).
+
+    Returns
+    -------
+    str
+        One example: its header, up to the first ``;`` (e.g. the gene it holds).
+        Several: how many, and the first one's name.
+    """
+    if example is None:
+        return ""
+    headers = [line[1:].strip() for line in example.splitlines() if line.startswith(">")]
+    if len(headers) == 1:
+        header = headers[0].split(";")[0].strip()
+        if len(header) > 120:
+            header = header[:117] + "..."
+        return f"Try **Load example** for this model's example sequence: {header}."
+    if len(headers) > 1:
+        first = headers[0].split()[0] if headers[0].split() else "the first"
+        return f"Try **Load example** for this model's {len(headers)} example sequences ({first}, ...)."
+    return "Try **Load example**."
+
+
 def _fill(key: str, text: str) -> None:
     st.session_state[key] = text
 
