@@ -228,6 +228,15 @@ def test_variant_demo_in_a_real_browser(server, browser):
     assert page.get_by_text("REF logo around U01317.1:62279 G>A (variant shaded)", exact=True).count() == 1
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(ARTIFACTS / "variant.png"), full_page=True)
+    # downloads one after another, the report (made on click) right after the chart: each arrives
+    # (a download that reran the page used to drop the report's pending file); the chart opens offline
+    for name in ("Figure (HTML)", "Download report (HTML)", "Table (TSV)", "Download report (HTML)"):
+        button = page.get_by_role("button", name=name).first
+        button.scroll_into_view_if_needed()
+        with page.expect_download(timeout=30_000) as download:
+            button.click()
+        body = open(download.value.path(), "rb").read()
+        assert body and (name != "Figure (HTML)" or b'<script src="https://cdn.plot.ly' not in body)
     # what-if: click a cell of the ISM heatmap (21 positions 62269-62289, rows A C G T): row T
     plot = page.locator(".js-plotly-plot").nth(1)
     plot.scroll_into_view_if_needed()
