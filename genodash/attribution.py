@@ -28,8 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from captum.attr import DeepLift, IntegratedGradients, Occlusion, Saliency
+from captum.attr import DeepLift, Occlusion, Saliency
 from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
+from captum.attr._utils.approximation_methods import approximation_parameters
 from torch import nn
 
 from genodash.attribution_split import FirstLayerSplit, deeplift_supported, first_layer_split
@@ -194,7 +195,7 @@ def _captum_gradients(wrapper: nn.Module, points: torch.Tensor) -> torch.Tensor:
     rows = _rows_per_call(points.shape[-1], points.shape[0])
     return torch.cat(
         [
-            Saliency(wrapper).attribute(points[i : i + rows], target=0, abs=False)
+            Saliency(wrapper).attribute(points[i : i + rows].detach().requires_grad_(), target=0, abs=False)
             for i in range(0, points.shape[0], rows)
         ]
     )
@@ -229,16 +230,67 @@ def _ig_multipliers(wrapper, X, refs, options):
         )
         return _Multipliers(M, refs, f_x, f_refs)
     inputs = X[:, None].expand(N, B, *X.shape[1:]).reshape(N * B, *X.shape[1:])
-    ig = IntegratedGradients(wrapper, multiply_by_inputs=False)
-    M = ig.attribute(
+    M = integrated_gradients_by_points(
+        wrapper,
         inputs,
-        baselines=refs.reshape(N * B, *X.shape[1:]),
-        target=0,
-        n_steps=n_steps,
+        refs.reshape(N * B, *X.shape[1:]),
+        n_steps,
         # small batches ran fastest on CPU; fewer for long inputs (memory)
-        internal_batch_size=options.get("internal_batch_size", _rows_per_call(X.shape[-1], 32)),
+        rows=options.get("internal_batch_size", _rows_per_call(X.shape[-1], 32)),
+        progress=options.get("_progress"),
     )
     return _Multipliers(M.reshape(N, B, *X.shape[1:]), refs)
+
+
+def integrated_gradients_by_points(
+    wrapper: nn.Module,
+    inputs: torch.Tensor,
+    baselines: torch.Tensor,
+    n_steps: int = 50,
+    rows: int = 32,
+    progress: Callable[[float], None] | None = None,
+) -> torch.Tensor:
+    """Captum's ``IntegratedGradients(multiply_by_inputs=False)``, reporting progress as it goes.
+
+    The same Gauss-Legendre points and weights as Captum (``method="gausslegendre"``),
+    the path points ``b + alpha (x - b)`` sent through Captum's saliency ``rows`` at a
+    time, each gradient weighted and summed; only the order of the float32 sums differs
+    from Captum's. Long runs (SpliceAI: one gradient pass of 15 kb takes seconds) can so
+    show how far they are.
+
+    Parameters
+    ----------
+    wrapper : torch.nn.Module
+        Gives ``(R, 1)``: the explained value.
+    inputs, baselines : torch.Tensor
+        ``(R, 4, L)``.
+    n_steps : int
+    rows : int
+        Path points per gradient call.
+    progress : callable, optional
+        ``progress(fraction)`` after each call, ``fraction`` in (0, 1].
+
+    Returns
+    -------
+    torch.Tensor
+        ``(R, 4, L)``: the weighted sum of gradients along each straight path.
+    """
+    step_sizes, alphas = (f(n_steps) for f in approximation_parameters("gausslegendre"))
+    weights = torch.tensor(step_sizes).float().to(inputs.device)
+    R = inputs.shape[0]
+    total = torch.zeros_like(inputs, dtype=torch.float32)
+    pairs = [(k, i) for k in range(n_steps) for i in range(R)]  # Captum's order: step-major
+    for start in range(0, len(pairs), rows):
+        chunk = pairs[start : start + rows]
+        k = torch.tensor([p[0] for p in chunk])
+        i = torch.tensor([p[1] for p in chunk], device=inputs.device)
+        alpha = torch.tensor([alphas[j] for j in k.tolist()], dtype=inputs.dtype, device=inputs.device)
+        points = baselines[i] + alpha[:, None, None] * (inputs[i] - baselines[i])
+        grads = Saliency(wrapper).attribute(points.detach().requires_grad_(), target=0, abs=False)
+        total.index_add_(0, i, grads * weights[k.to(weights.device)][:, None, None])
+        if progress is not None:
+            progress(min(start + rows, len(pairs)) / len(pairs))
+    return total
 
 
 def _deeplift_multipliers(wrapper, X, refs, options):
@@ -258,7 +310,9 @@ def _deeplift_multipliers(wrapper, X, refs, options):
     # other sequences in the same call would change a sequence's result.
     M = torch.cat(
         [
-            explainer.attribute(inputs[i : i + B], baselines=flat_refs[i : i + B], target=0)
+            explainer.attribute(
+                inputs[i : i + B].detach().requires_grad_(), baselines=flat_refs[i : i + B], target=0
+            )
             for i in range(0, N * B, B)
         ]
     )
@@ -414,7 +468,8 @@ def explain(
     batch_size : int
         Sequences per Captum call (each is expanded by references and steps).
     progress : callable, optional
-        ``progress(done, total)`` in sequences.
+        ``progress(done, total)`` in sequences (``done`` may be fractional: integrated
+        gradients without a fast path reports each gradient call).
     names : sequence of str, optional
         The ``N`` sequences' names, for warnings (default: "sequence 1" ...).
     **options
@@ -470,7 +525,15 @@ def explain(
     for start in range(0, n, batch_size):
         xb = X[start : start + batch_size].to(device, dtype=torch.float32)
         refs = make_references(xb.cpu(), kind, count, seed).to(device)
-        out = spec.multipliers(wrapper, xb, refs, {"seed": seed, "_split": split, **options})
+        within = None
+        if progress is not None:  # fractions of this batch (long runs without a fast path)
+
+            def within(fraction: float, start: int = start, size: int = xb.shape[0]) -> None:
+                progress(start + fraction * size, n)
+
+        out = spec.multipliers(
+            wrapper, xb, refs, {"seed": seed, "_split": split, "_progress": within, **options}
+        )
         M, refs = out.M.detach(), out.refs
         hyps.append(_hypothetical(M, refs, gradient_correction).cpu())
         angles.append(off_simplex_angle(M).cpu())

@@ -415,3 +415,37 @@ def test_off_simplex_angle_of_known_multipliers():
     one_base = torch.tensor([1.0, 0.0, 0.0, 0.0])[None, None, :, None].expand(1, 1, 4, 7)
     angles = [off_simplex_angle(m) for m in (on, along, one_base, torch.zeros(1, 1, 4, 2))]
     torch.testing.assert_close(torch.cat(angles), torch.tensor([0.0, 90.0, 30.0, 0.0]), atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("rows", [1, 7, 64])
+def test_integrated_gradients_by_points_equals_captum_and_reports_progress(rows):
+    """The path without a fast path: Captum's own IG, in calls of ``rows`` points with progress."""
+    from captum.attr import IntegratedGradients
+
+    from genodash.attribution import integrated_gradients_by_points
+    from genodash.targets import TargetOutput
+
+    model, length = _split_models()["no_split"]
+    wrapper = TargetOutput(_frozen(model), 1).eval()
+    X = _random_one_hot(3, length, seed=2)
+    refs = make_references(X, "dinuc_shuffle", 2, 0).reshape(6, 4, length)
+    inputs = X.repeat_interleave(2, dim=0)
+    fractions = []
+    ours = integrated_gradients_by_points(wrapper, inputs, refs, 12, rows=rows, progress=fractions.append)
+    captum = IntegratedGradients(wrapper, multiply_by_inputs=False).attribute(
+        inputs, baselines=refs, target=0, n_steps=12
+    )
+    scale = captum.abs().max()
+    torch.testing.assert_close(ours / scale, captum / scale, rtol=0, atol=1e-6)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == -(-72 // rows)
+
+
+def test_explain_reports_part_of_a_sequence_without_a_fast_path():
+    model, length = _split_models()["no_split"]
+    reports = []
+    explain(
+        _frozen(model), _random_one_hot(2, length, seed=3), method="integrated_gradients", target=0,
+        baseline="zeros", n_steps=40, internal_batch_size=8, progress=lambda d, t: reports.append((d, t)),
+    )  # fmt: skip
+    done = [d for d, _ in reports]
+    assert done == sorted(done) and done[-1] == 2 and any(0 < d < 1 for d in done)

@@ -10,11 +10,13 @@ import streamlit as st
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """Show a bar while the block runs; yield a ``report(done, total)`` callback."""
+    """Show a bar while the block runs; yield a ``report(done, total)`` callback (``done`` may be a float)."""
     bar = st.progress(0.0, text=label)
 
-    def report(done: int, total: int) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"{label}: {done:,} of {total:,}")
+    def report(done: float, total: int) -> None:
+        # done may be fractional (a long method part-way through a sequence): the bar moves,
+        # the text counts whole ones
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{label}: {int(done):,} of {total:,}")
 
     try:
         yield report
