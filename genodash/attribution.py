@@ -45,8 +45,9 @@ BASELINES = ("dinuc_shuffle", "zeros", "uniform")
 #: A completeness gap above this fraction of |f(x) - f(ref)| (or 0.01 absolute) is reported.
 COMPLETENESS_TOLERANCE = 0.05
 #: Input positions (rows x length) per gradient call of Captum without a fast path: bounds
-#: the memory autograd keeps (SpliceAI's 15 kb inputs, 32 rows per call: about 12 GB).
-GRADIENT_CALL_POSITIONS = 100_000
+#: the memory autograd keeps (SpliceAI's 15 kb inputs, 32 rows per call: about 12 GB) and lets a long
+#: run report progress often (3 rows of SpliceAI per call).
+GRADIENT_CALL_POSITIONS = 50_000
 #: Layers that DeepLIFT treats correctly as linear (or passes through unchanged).
 _LINEAR_LAYERS = (
     nn.Conv1d, nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.Dropout, nn.Flatten,

@@ -92,6 +92,7 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
             go.Scatter(
                 x=[p for p, _ in observed], y=[b for _, b in observed], mode="markers", showlegend=False,
                 name="observed base", marker=dict(symbol="circle", size=4, color="#333333"),
+                unselected=dict(marker=dict(opacity=1)),  # a click elsewhere must not fade them
                 hovertemplate="%{x} %{y}: the observed base<extra></extra>",
             )
         )  # fmt: skip
@@ -99,4 +100,6 @@ def ism_heatmap(effects: torch.Tensor, sequence: str, first_position: int, title
         title=title, height=230, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="position",
         xaxis_tickformat="d", yaxis=dict(autorange="reversed"),
     )  # fmt: skip
+    if len(positions) <= 20:  # one tick per column (plotly would repeat a rounded label)
+        fig.update_xaxes(tickmode="array", tickvals=positions.tolist())
     return fig

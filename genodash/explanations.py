@@ -77,8 +77,8 @@ class ExplanationSet:
             messages.append(
                 f"**{method}** disagrees with ISM on {len(rows)} of {len(self.records)} sequences "
                 f"({names}{more}): fewer than {MIN_TOP_OVERLAP:.0%} of ISM's most important positions "
-                f"are among {method}'s. ISM measures what the model does when each base changes; "
-                "check these logos against it."
+                f"are among the top positions of {method}. ISM measures what the model does when each "
+                "base changes; check these logos against it."
             )
         return messages
 
@@ -358,9 +358,9 @@ def explain_records(
         if seconds > MAX_ESTIMATED_SECONDS:
             forward, gradient = full_passes(loaded, method, X.shape[0], **settings)
             raise InputError(
-                f"{method} of {X.shape[0]} sequence(s) of {X.shape[2]:,} nt needs {forward + gradient:,} "
-                f"full passes of {card.name}, about {duration(seconds)} here (the limit is "
-                f"{duration(MAX_ESTIMATED_SECONDS)}); {_cheaper(method)}"
+                f"{method} of {X.shape[0]} sequence(s) needs {forward + gradient:,} full passes of "
+                f"{card.name} (each of its {X.shape[2]:,} nt input), about {duration(seconds)} here (the "
+                f"limit is {duration(MAX_ESTIMATED_SECONDS)}); {_cheaper(method)}"
             )
     task = card.tasks[target] if isinstance(target, int) else target
     n = X.shape[0]

@@ -107,12 +107,14 @@ if sum(estimates.values()) >= 20:
         f"{duration(MAX_ESTIMATED_SECONDS)} are refused."
     )
 
+failed = False
 if st.button("Run", type="primary"):
     picked = [records[names.index(n)] for n in chosen]
     if not picked:
         st.warning("Choose at least one sequence (paste some, or press Load example).")
     else:
         st.session_state.pop(state.EXPLAIN_RESULT, None)
+        failed = True
         with shown_as_message("explaining the sequences"):
             with progress_bar(
                 f"Explaining {len(picked)} sequence(s) with {len(methods)} method(s)"
@@ -122,6 +124,10 @@ if st.button("Run", type="primary"):
                     n_baselines=n_baselines, gradient_correction=correction, seed=int(seed),
                     n_steps=n_steps, progress=report,
                 )  # fmt: skip
+            failed = False
+
+if failed:
+    st.stop()  # the message above says what to change; the empty-state hint would contradict it
 
 result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods, then press Run.", card.name)
 

@@ -10,7 +10,7 @@ import numpy as np
 from genodash.attribution_figures import ism_heatmap
 from genodash.spliceai.scoring import DeltaScores, VariantScores
 from genodash.ui.page_icon import page_icon
-from genodash.ui.variant_view import spliceai_logo_reading
+from genodash.ui.variant_view import NOT_SCORED, spliceai_logo_reading, triage_styled
 from genodash.variants.figures import clickable
 from genodash.variants.record import Variant
 from genodash.variants.triage import TriageRow, triage_table
@@ -42,6 +42,8 @@ def test_heatmap_marks_the_observed_bases_and_only_substitutions_are_clickable()
     picked = set(zip(cells.x, cells.y, strict=True))
     assert len(picked) == 4 * 5 - 4 and (101, "A") not in picked and (101, "C") in picked
     assert (105, "A") in picked  # any base replaces an N
+    assert list(fig.layout.xaxis.tickvals) == [101, 102, 103, 104, 105]  # one tick per column
+    assert observed.unselected.marker.opacity == 1  # a click elsewhere does not fade the dots
 
 
 def test_unscored_rows_keep_whole_offsets():
@@ -50,6 +52,18 @@ def test_unscored_rows_keep_whole_offsets():
     table = triage_table([scored, unscored], ["neither", "acceptor", "donor"], spliceai=True)
     assert str(table["DP_AG"].dtype) == "Int64" and table["DP_AG"].tolist()[0] == 2
     assert table.to_csv(sep="\t", index=False).splitlines()[1].split("\t")[-5:-1] == ["2", "21", "21", "50"]
+    # on the page (Streamlit shows a missing number as "None"): text, the dash where not scored
+    styled = triage_styled(table)
+    assert styled.data["DS_AG"].tolist() == ["0.45", NOT_SCORED] and styled.data["DP_AL"].tolist() == [
+        "+21",
+        NOT_SCORED,
+    ]
+    css = styled._compute().ctx
+    column = list(table.columns).index("DS_AG")
+    assert css[(0, column)] == [("background-color", "#ffdd57")] and not css.get(
+        (1, column)
+    )  # 0.45: moderate
+    assert triage_styled(table.iloc[:1]).data["DS_AG"].dtype.kind == "f"  # all scored: numbers, they sort
 
 
 def test_every_download_button_leaves_the_page_alone():

@@ -16,7 +16,9 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     def report(done: float, total: int) -> None:
         # done may be fractional (a long method part-way through a sequence): the bar moves,
         # the text counts whole ones
-        bar.progress(min(done / max(total, 1), 1.0), text=f"{label}: {int(done):,} of {total:,}")
+        fraction = min(done / max(total, 1), 1.0)
+        part = "" if done == int(done) else f" ({fraction:.0%})"
+        bar.progress(fraction, text=f"{label}: {int(done):,} of {total:,}{part}")
 
     try:
         yield report

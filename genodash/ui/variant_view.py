@@ -45,7 +45,7 @@ from genodash.variants.windows import build_windows
 
 #: Methods offered for variant saliency (fast enough to run on a click).
 SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deep_lift_shap")
-#: What a score cell shows for an entry that was not scored (an empty string shows "None").
+#: What a score cell shows for an entry that was not scored (Streamlit would show "None").
 NOT_SCORED = "–"
 
 
@@ -72,6 +72,43 @@ def _device(loaded: LoadedModel) -> str:
     return str(loaded.device)
 
 
+def triage_styled(table: pd.DataFrame):
+    """The triage table as the page shows it: SpliceAI scores coloured by cut-off, "–" where not scored.
+
+    Streamlit shows a missing number as "None" whatever the Styler says, so when some
+    rows were not scored their number columns are shown as text (scores with two
+    decimals, which still sort right; offsets signed) and :data:`NOT_SCORED` for the
+    missing ones. The TSV download keeps the numbers.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`genodash.variants.triage.triage_table` (any subset of its rows).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    numbers = [c for c in table.columns if c != "row" and pd.api.types.is_numeric_dtype(table[c])]
+    scores = [c for c in ("DS_AG", "DS_AL", "DS_DG", "DS_DL", "max DS") if c in table.columns]
+    colours = pd.DataFrame("", index=table.index, columns=table.columns)
+    for column in scores:
+        colours[column] = table[column].map(threshold_colour)
+    shown = table
+    if table[numbers].isna().any().any():
+        shown = table.copy()
+        for column in numbers:
+            if column.startswith("DP_"):
+                text = [NOT_SCORED if pd.isna(v) else f"{int(v):+d}" for v in table[column]]
+            elif column in scores:
+                text = [NOT_SCORED if pd.isna(v) else f"{v:.2f}" for v in table[column]]
+            else:
+                text = [NOT_SCORED if pd.isna(v) else f"{v:.3g}" for v in table[column]]
+            shown[column] = text
+    styled = shown.style.apply(lambda _: colours, axis=None)
+    return styled if shown is not table else styled.format(precision=2, subset=scores)
+
+
 def _triage_column_order(table: pd.DataFrame) -> list[str]:
     """The triage table's columns for the page: variant and scores first, why-not and origin after."""
     last = ["status", "reason", "detail", "kind", "source"]
@@ -94,19 +131,14 @@ def show_triage(run: VariantRun) -> int | None:
     if query:
         text = table[["variant", "ID", "reason", "detail"]].astype(str).agg(" ".join, axis=1)
         table = table[text.str.contains(query, case=False, regex=False)]
-    styled = table
-    score_columns = [c for c in ("DS_AG", "DS_AL", "DS_DG", "DS_DL", "max DS") if c in table.columns]
-    if score_columns:
-        styled = table.style.map(threshold_colour, subset=score_columns)
-        styled = styled.format(precision=2, na_rep=NOT_SCORED)
     event = st.dataframe(
-        styled,
+        triage_styled(table),
         hide_index=True,
         column_order=_triage_column_order(table),
         column_config={
             "row": st.column_config.NumberColumn(width=40),
             "variant": st.column_config.TextColumn(width="medium"),
-            "reason": st.column_config.TextColumn(width="small"),
+            "reason": st.column_config.TextColumn(width="medium"),
             "detail": st.column_config.TextColumn(width="large"),
         },
         on_select="rerun",
@@ -341,12 +373,15 @@ def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple
     key = ("saliency", run.run_id, row.label, method, task, offset, flank)
     cache = _cache()
     if key not in cache:
-        if spliceai and not st.button("Compute saliency", type="primary"):
+        button = st.empty()  # gone once the saliency is computed
+        if spliceai and not button.button("Compute saliency", type="primary"):
             st.info("Press Compute saliency to explain REF and ALT (SpliceAI reads 10 kb per allele).")
             return None
         with shown_as_message("explaining the variant"):
             with progress_bar(f"Explaining REF and ALT with {method}") as report:
                 cache[key] = _explain(loaded, run, row, method, task, offset, flank, ism_flank, report)
+        if key in cache:
+            button.empty()
     saliency: VariantSaliency | None = cache.get(key)
     if saliency is None:
         return None
@@ -497,21 +532,30 @@ def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: Var
         fig, on_select="rerun", selection_mode="points", key=f"ism_{run.run_id}_{row.label}"
     )
     points = event.selection.points if event is not None and event.selection else []
-    # the pickers follow a new click on the heatmap (set before they are drawn)
-    position_key, base_key = f"what_if_position_{run.run_id}_{row.label}", f"what_if_base_{run.run_id}"
-    st.session_state.setdefault(position_key, first + width // 2)
-    st.session_state.setdefault(base_key, "A")
+    # The pickers show the last pick (a click or their own change), also after the what-if was
+    # shown and they were not drawn (Streamlit then forgets a widget's state): it is kept in
+    # its own key, and a click draws them anew (a new widget key) at the clicked cell.
+    pick_key = f"variant_pick_{run.run_id}_{row.label}"
+    positions = list(range(first, first + width))
+    pick = st.session_state.get(pick_key, {"position": first + width // 2, "base": "A", "version": 0})
     clicked = False
     if points and "x" in points[0] and "y" in points[0]:
         click = (int(points[0]["x"]), str(points[0]["y"]))
         if click != st.session_state.get("variant_last_click"):
             st.session_state["variant_last_click"] = click
-            st.session_state[position_key], st.session_state[base_key] = click
+            pick = {"position": click[0], "base": click[1], "version": pick["version"] + 1}
             clicked = True
     c1, c2, c3 = st.columns([2, 1, 1])
-    positions = list(range(first, first + width))
-    position = c1.selectbox("What-if: position", positions, key=position_key, format_func=lambda p: f"{p:,}")
-    base = c2.selectbox("New base", list("ACGT"), key=base_key)
+    version = f"{run.run_id}_{row.label}_{pick['version']}"
+    position = c1.selectbox(
+        "What-if: position", positions,
+        index=positions.index(pick["position"]) if pick["position"] in positions else width // 2,
+        format_func=lambda p: f"{p:,}", key=f"what_if_position_{version}",
+    )  # fmt: skip
+    base = c2.selectbox(
+        "New base", list("ACGT"), index="ACGT".index(pick["base"]), key=f"what_if_base_{version}"
+    )
+    st.session_state[pick_key] = {**pick, "position": position, "base": base}
     clicked = c3.button("Score this substitution") or clicked
     observed = saliency.ism_sequence[position - first].upper()
     if clicked and base == observed:
