@@ -272,6 +272,43 @@ def default_methods(loaded: LoadedModel) -> list[str]:
     ]
 
 
+#: An estimated run at least this long (seconds) gets its estimate shown before Run.
+SHOW_ESTIMATE_SECONDS = 20
+
+
+def time_estimate_note(loaded: LoadedModel, methods: list[str], n_sequences: int, **settings) -> str | None:
+    """The estimate shown before **Run** when the chosen methods would take a while, else ``None``.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+    methods : list of str
+    n_sequences : int
+    **settings
+        See :func:`full_passes`.
+    """
+    estimates = {m: estimated_seconds(loaded, m, n_sequences, **settings) for m in methods}
+    total = sum(estimates.values())
+    if total < SHOW_ESTIMATE_SECONDS:
+        return None
+    parts = ", ".join(f"{m} {duration(t)}" for m, t in estimates.items() if t >= 1)
+    return (
+        f"Estimated time for {n_sequences} sequence(s): about {duration(total)} ({parts}); methods above "
+        f"{duration(MAX_ESTIMATED_SECONDS)} are refused."
+    )
+
+
+def ig_not_preselected_note(loaded: LoadedModel) -> str:
+    """Why integrated gradients is not preselected, with its cost with shuffles and with zeros."""
+    shuffles = estimated_seconds(loaded, "integrated_gradients")
+    zeros = estimated_seconds(loaded, "integrated_gradients", baseline="zeros")
+    return (
+        "Integrated gradients is not preselected: with ten shuffled references it takes about "
+        f"{duration(shuffles)} per sequence on {loaded.card.name} here; with the zeros reference "
+        f"(Settings), about {duration(zeros)}."
+    )
+
+
 def first_informative_task(tasks: list[str]) -> int:
     """Index of the task to preselect: the first that is not a background class ("neither")."""
     return next((i for i, t in enumerate(tasks) if t.lower() not in ("neither", "background", "none")), 0)

@@ -5,14 +5,13 @@ import streamlit as st
 from genodash.attribution import BASELINES, METHODS
 from genodash.attribution_figures import ism_heatmap, track_figure
 from genodash.explanations import (
-    MAX_ESTIMATED_SECONDS,
     MAX_SEQUENCES,
     default_methods,
-    duration,
-    estimated_seconds,
     explain_records,
     first_informative_task,
+    ig_not_preselected_note,
     slow_passes,
+    time_estimate_note,
 )
 from genodash.models import example_fasta
 from genodash.ui import state
@@ -76,12 +75,7 @@ if "ism" not in defaults:
         f"{slow_passes(loaded, 'ism'):,} full passes. The Variant page runs ISM around a variant."
     )
 if "integrated_gradients" not in defaults:
-    st.caption(
-        "Integrated gradients is not preselected: with ten shuffled references it takes about "
-        f"{duration(estimated_seconds(loaded, 'integrated_gradients'))} per sequence on {card.name} here; "
-        "with the zeros reference (Settings), about "
-        f"{duration(estimated_seconds(loaded, 'integrated_gradients', baseline='zeros'))}."
-    )
+    st.caption(ig_not_preselected_note(loaded))
 with st.expander("Settings"):
     c1, c2, c3 = st.columns(3)
     baseline = c1.selectbox(
@@ -94,18 +88,10 @@ with st.expander("Settings"):
     )
     seed = st.number_input("Seed", 0, 2**31 - 1, 0)
 
-n_picked = len(chosen) or 1
-estimates = {
-    m: estimated_seconds(loaded, m, n_picked, baseline=baseline, n_baselines=n_baselines, n_steps=n_steps)
-    for m in methods
-}
-if sum(estimates.values()) >= 20:
-    st.caption(
-        f"Estimated time for {n_picked} sequence(s): about {duration(sum(estimates.values()))} ("
-        + ", ".join(f"{m} {duration(t)}" for m, t in estimates.items() if t >= 1)
-        + "); methods above "
-        f"{duration(MAX_ESTIMATED_SECONDS)} are refused."
-    )
+if note := time_estimate_note(
+    loaded, methods, len(chosen) or 1, baseline=baseline, n_baselines=n_baselines, n_steps=n_steps
+):
+    st.caption(note)
 
 failed = False
 if st.button("Run", type="primary"):

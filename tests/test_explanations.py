@@ -133,6 +133,15 @@ def test_cost_estimates_keep_slow_methods_out(oct4_mafk, monkeypatch):
     ):
         explain_records(oct4_mafk, [record] * 2, methods=["saliency", "integrated_gradients"])
     assert explanations.duration(42) == "42 s" and explanations.duration(7200) == "2.0 h"
+    note = explanations.time_estimate_note(oct4_mafk, ["saliency", "integrated_gradients"], 1)
+    assert note == (
+        "Estimated time for 1 sequence(s): about 8 min (saliency 1 s, integrated_gradients 8 min); "
+        "methods above 10 min are refused."
+    )
+    assert explanations.time_estimate_note(oct4_mafk, ["saliency"], 1) is None  # quick: nothing to say
+    assert explanations.ig_not_preselected_note(oct4_mafk).endswith(
+        "about 8 min per sequence on oct4-mafk here; with the zeros reference (Settings), about 50 s."
+    )
 
 
 def test_pass_seconds_is_measured_once_per_model(oct4_mafk):
