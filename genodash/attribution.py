@@ -256,8 +256,8 @@ def integrated_gradients_by_points(
     The same Gauss-Legendre points and weights as Captum (``method="gausslegendre"``),
     the path points ``b + alpha (x - b)`` sent through Captum's saliency ``rows`` at a
     time, each gradient weighted and summed; only the order of the float32 sums differs
-    from Captum's. Long runs (SpliceAI: one gradient pass of 15 kb takes seconds) can so
-    show how far they are.
+    from Captum's. So a long run (SpliceAI: one gradient pass of 15 kb takes seconds) can
+    show how far it is.
 
     Parameters
     ----------
