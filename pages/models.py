@@ -41,4 +41,5 @@ for name, folder in list_models().items():
                 st.dataframe(
                     pd.DataFrame({"metric": list(card.metrics), "value": list(card.metrics.values())}),
                     hide_index=True,
+                    height="content",  # every metric, no scrolling inside the card
                 )
