@@ -24,5 +24,8 @@ pages = [
 ]
 st.sidebar.markdown(f"### genodash {__version__}")
 model_picker()
-st.sidebar.caption("Research use only. Nothing you upload is stored on disk.")
+st.sidebar.caption(
+    "Research use only. Uploads stay in memory, never on disk, except an uploaded genome while it is read "
+    "(a temporary folder, removed after each run)."
+)
 st.navigation(pages).run()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from genodash.io import Record, parse_fasta
 
-#: Largest upload accepted by the sequence widgets (also the server's maxUploadSize).
+#: Largest upload accepted by the sequence widgets (the server's own cap, maxUploadSize, is 200 MB).
 MAX_UPLOAD_MB = 50
 
 
