@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from dataclasses import dataclass, field
 
 import pandas as pd
 import torch
+from torch import nn
 
 from genodash.agreement import MIN_TOP_OVERLAP, disagreements_with, method_agreement
 from genodash.attribution import METHODS, Attribution, explain
@@ -218,7 +220,7 @@ def full_passes(
     """
     if method in ("ism", "occlusion"):
         return slow_passes(loaded, method, n_sequences), 0
-    if first_layer_split(TargetOutput(loaded.model, 0).eval()) is not None:
+    if _has_gradient_fast_path(loaded.model):
         return 0, 0
     references = n_baselines if baseline == "dinuc_shuffle" else 1
     per_sequence = {
@@ -230,6 +232,21 @@ def full_passes(
         "gradient_shap": n_samples,
     }[method]
     return 0, per_sequence * n_sequences
+
+
+_fast_paths: weakref.WeakKeyDictionary[nn.Module, bool] = weakref.WeakKeyDictionary()
+
+
+def _has_gradient_fast_path(model: nn.Module) -> bool:
+    """Whether gradient methods take the first-layer shortcut on ``model``.
+
+    Remembered per model: finding the split folds batch norms (about 3 ms for a
+    Basset-sized CNN) and the page asks several times on every rerun.
+    """
+    known = _fast_paths.get(model)
+    if known is None:
+        known = _fast_paths[model] = first_layer_split(TargetOutput(model, 0).eval()) is not None
+    return known
 
 
 def estimated_seconds(loaded: LoadedModel, method: str, n_sequences: int = 1, **settings) -> float:

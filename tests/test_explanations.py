@@ -1,3 +1,5 @@
+import weakref
+
 import pytest
 import torch
 
@@ -53,6 +55,7 @@ def test_limits(oct4_mafk, monkeypatch):
     assert explanations.slow_passes(oct4_mafk, "ism") == 0  # a fast windowed path
     monkeypatch.setattr(explanations, "MAX_SLOW_ISM_MUTANTS", 10)
     monkeypatch.delattr(type(oct4_mafk.model), "ism_split")
+    monkeypatch.setattr(explanations, "_fast_paths", weakref.WeakKeyDictionary())  # forget the split
     # timings as measured on an idle machine (the real timing is tested on its own below)
     monkeypatch.setattr(explanations, "pass_seconds", lambda model, length: PassSeconds(0.0005, 0.002))
     assert explanations.slow_passes(oct4_mafk, "ism", 2) == 1200
@@ -118,6 +121,7 @@ def test_cost_estimates_keep_slow_methods_out(oct4_mafk, monkeypatch):
     """Without a fast path, a method's passes times one measured pass decide preselection and refusal."""
     record = Record("a", "ACGT" * 50)
     monkeypatch.delattr(type(oct4_mafk.model), "ism_split")  # no fast path (as SpliceAI)
+    monkeypatch.setattr(explanations, "_fast_paths", weakref.WeakKeyDictionary())  # forget the split
     monkeypatch.setattr(explanations, "pass_seconds", lambda model, length: PassSeconds(0.3, 1.0))
     assert explanations.full_passes(oct4_mafk, "integrated_gradients") == (0, 500)  # 50 steps x 10 shuffles
     assert explanations.full_passes(oct4_mafk, "integrated_gradients", baseline="zeros") == (0, 50)
