@@ -13,14 +13,12 @@ from genodash.length import FittedSequence, fit_length, tile_sequence
 from genodash.models import LoadedModel
 from genodash.predict import Progress, apply_activation, predict
 from genodash.sequence import one_hot_encode
+from genodash.targets import is_background_task
 
 #: Most bases one request may hold (keeps a shared server responsive).
 MAX_TOTAL_BASES = 50_000_000
 #: Inputs of a ``tile`` profile model run together (they are long: keep memory small).
 TILE_BATCH = 4
-#: Background classes of profile models (SpliceAI's "neither": no splice site). Their maximum
-#: is near 1 in every sequence, so :meth:`BatchPrediction.summary_table` leaves them out.
-BACKGROUND_TASKS = frozenset({"neither"})
 
 
 def n_sequences(n: int) -> str:
@@ -80,10 +78,14 @@ class BatchPrediction:
     tasks: tuple[str, ...] = ()
 
     def hidden_tasks(self) -> tuple[str, ...]:
-        """The tasks :meth:`summary_table` leaves out: background classes of a profile model."""
+        """The tasks :meth:`summary_table` leaves out: background classes of a profile model.
+
+        Their maximum (e.g. SpliceAI's "neither", no splice site) is near 1 in every sequence;
+        see :func:`genodash.targets.is_background_task`.
+        """
         if self.raw.ndim != 3:
             return ()
-        hidden = tuple(t for t in self.tasks if t in BACKGROUND_TASKS)
+        hidden = tuple(t for t in self.tasks if is_background_task(t))
         return hidden if len(hidden) < len(self.tasks) else ()
 
     def summary_table(self) -> pd.DataFrame:

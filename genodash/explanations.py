@@ -20,7 +20,7 @@ from genodash.models import LoadedModel
 from genodash.pass_timing import pass_seconds
 from genodash.predict import Progress
 from genodash.sequence import one_hot_encode
-from genodash.targets import TargetOutput
+from genodash.targets import TargetOutput, is_background_task
 
 #: Most sequences explained in one run (each method runs on every one).
 MAX_SEQUENCES = 20
@@ -328,7 +328,7 @@ def ig_not_preselected_note(loaded: LoadedModel) -> str:
 
 def first_informative_task(tasks: list[str]) -> int:
     """Index of the task to preselect: the first that is not a background class ("neither")."""
-    return next((i for i, t in enumerate(tasks) if t.lower() not in ("neither", "background", "none")), 0)
+    return next((i for i, t in enumerate(tasks) if not is_background_task(t)), 0)
 
 
 def duration(seconds: float) -> str:

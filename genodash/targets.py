@@ -9,6 +9,16 @@ from torch import nn
 
 from genodash.errors import InputError, check
 
+#: Names of background classes ("no site here", e.g. SpliceAI's "neither"), compared in lower
+#: case: not what a user asks to see first (Explain does not preselect one, Predict's summary
+#: table leaves them out).
+BACKGROUND_TASKS = frozenset({"neither", "background", "none"})
+
+
+def is_background_task(name: str) -> bool:
+    """Whether task ``name`` is a background class (see :data:`BACKGROUND_TASKS`)."""
+    return name.lower() in BACKGROUND_TASKS
+
 
 def resolve_target(target: int | str, tasks: Sequence[str] | None, n_outputs: int | None = None) -> int:
     """Turn a task index or name into an index.
