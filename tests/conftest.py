@@ -44,3 +44,13 @@ def app_test(monkeypatch):
         return AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
 
     return make
+
+
+def button(at, label: str):
+    """The AppTest button labelled ``label`` (the first, if several)."""
+    return next(b for b in at.button if b.label == label)
+
+
+def errors(at) -> list[str]:
+    """The texts of the red error boxes on the page."""
+    return [e.value for e in at.error]

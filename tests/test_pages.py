@@ -2,15 +2,11 @@
 
 import gzip
 
-from .conftest import DATA
+from .conftest import DATA, errors
 
 
 def run_button(at):
     return next(b for b in at.button if b.label == "Run")
-
-
-def errors(at):
-    return [e.value for e in at.error]
 
 
 def test_predict_example_gives_table_chart_and_download(app_test):

@@ -4,19 +4,13 @@ import pytest
 
 from genodash.spliceai import weights
 
+from .conftest import button, errors
+
 needs_weights = pytest.mark.skipif(
     weights.unavailable_reason() is not None,
     reason=f"SpliceAI weights not installed ({weights.INSTALL_COMMAND})",
 )
 VCF = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\nchr1\t10\t.\tA\tG\t.\t.\t.\n"
-
-
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
-
-
-def errors(at):
-    return [e.value for e in at.error]
 
 
 def infos(at):

@@ -7,21 +7,13 @@ import pytest
 
 from genodash.spliceai import weights
 
-from .conftest import DATA
+from .conftest import DATA, button, errors
 
 HBB = DATA / "hbb_locus"
 needs_weights = pytest.mark.skipif(
     weights.unavailable_reason() is not None,
     reason=f"SpliceAI weights not installed ({weights.INSTALL_COMMAND})",
 )
-
-
-def button(at, label):
-    return next(b for b in at.button if b.label == label)
-
-
-def errors(at):
-    return [e.value for e in at.error]
 
 
 def variant_page(app_test, model=None):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, errors
 
 OCT4 = ROOT / "models" / "oct4-mafk"
 WEIGHTS = "good_oct4.safetensors"
@@ -14,10 +14,6 @@ WEIGHTS = "good_oct4.safetensors"
 def card():
     """The shipped oct4-mafk card under a name of the user's own (it declares the weights' SHA-256)."""
     return {**json.loads((OCT4 / "card.json").read_text()), "name": "my-oct4"}
-
-
-def errors(at):
-    return [e.value for e in at.error]
 
 
 def add_button(at):
