@@ -12,10 +12,6 @@ from genodash.ui.progress import progress_bar
 from genodash.ui.sequence_input import example_hint, sequence_input
 from genodash.ui.sidebar import require_model
 
-#: True while the results shown come from an earlier run than the last, failed, Run
-#: (page-local session key: only this page reads it).
-STALE_RESULT = "predict_result_stale"
-
 require_app_shell()
 st.title("Predict")
 loaded = require_model()
@@ -49,14 +45,14 @@ if st.button("Run", type="primary"):
             with progress_bar(f"Predicting {n_sequences(len(records))}") as report:
                 st.session_state[state.PREDICT_RESULT] = predict_records(loaded, records, progress=report)
             failed = False
-        st.session_state[STALE_RESULT] = failed
+        st.session_state[state.PREDICT_RESULT_STALE] = failed
 
 if st.session_state.get(state.PREDICT_RESULT) is None:
     if not failed:  # after an error, the message above says what to do
         st.info(" ".join(["Results appear here after Run.", example_hint(example)]).strip())
     st.stop()
 result = state.stored_result(state.PREDICT_RESULT, "", card.name)
-if st.session_state.get(STALE_RESULT):
+if st.session_state.get(state.PREDICT_RESULT_STALE):
     st.caption(
         "Below: the results of the previous successful run. The last Run stopped with an error, "
         "so they may not match the sequences given above."

@@ -11,6 +11,8 @@ DEVICE = "device"
 PREDICT_TEXT = "predict_text"
 PREDICT_UPLOAD = "predict_upload"
 PREDICT_RESULT = "predict_result"
+#: True while the results shown come from an earlier run than the last, failed, Run
+PREDICT_RESULT_STALE = "predict_result_stale"
 SESSION_TOKEN = "session_token"
 EXPLAIN_SOURCE = "explain_source"
 EXPLAIN_TEXT = "explain_text"
