@@ -287,7 +287,7 @@ def integrated_gradients_by_points(
         i = torch.tensor([p[1] for p in chunk], device=inputs.device)
         alpha = torch.tensor([alphas[j] for j in k.tolist()], dtype=inputs.dtype, device=inputs.device)
         points = baselines[i] + alpha[:, None, None] * (inputs[i] - baselines[i])
-        grads = Saliency(wrapper).attribute(points.detach().requires_grad_(), target=0, abs=False)
+        grads = _captum_gradients(wrapper, points)
         total.index_add_(0, i, grads * weights[k.to(weights.device)][:, None, None])
         if progress is not None:
             progress(min(start + rows, len(pairs)) / len(pairs))
