@@ -149,14 +149,21 @@ def _quote(line: str) -> str:
 
 
 def _vcf_problem(lines: list[str]) -> str | None:
-    """Say so when the text is a VCF (``##fileformat=VCF`` first, or a ``#CHROM`` line), else ``None``."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is None:
-        return None
-    if lines[first].strip().lower().startswith("##fileformat=vcf"):
-        found = first
-    else:
-        found = next((i for i, line in enumerate(lines) if line.strip().startswith("#CHROM")), None)
+    """Say so when the text is a VCF, else ``None``.
+
+    A VCF: ``##fileformat=VCF`` first, or a ``#CHROM`` line among the ``#`` lines it opens
+    with. Only that opening block is read, so a FASTA (first line ``>``) costs one line.
+    """
+    found = None
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            break
+        if line.lower().startswith("##fileformat=vcf") or line.startswith("#CHROM"):
+            found = i
+            break
     if found is None:
         return None
     return (
