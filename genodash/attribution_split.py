@@ -24,7 +24,10 @@ them is updated only where a pooled value changes state (:mod:`genodash.path_con
 Models whose head is a global max pool after that second convolution (oct4-mafk's)
 run the whole path from the first pool to the global maximum in compiled loops
 (:mod:`genodash.max_path`), and gradients and DeepLIFT multipliers through such a
-head go back through the convolution sparsely (:mod:`genodash.max_head`).
+head go back through the convolution sparsely (:mod:`genodash.max_head`). DeepLIFT
+runs each ReLU with the max pool after it in compiled loops
+(:mod:`genodash.deeplift_pool`) and wide convolutions after the first by FFT
+(:mod:`genodash.fft_conv`), both on the CPU.
 An architecture opts in through the ``ism_split()`` it provides for fast ISM
 (:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
 registers hooks or changes the model: folded layers are private copies.
@@ -37,7 +40,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from genodash import max_head, max_path, path_conv
+from genodash import deeplift_pool, fft_conv, max_head, max_path, path_conv
 from genodash.architectures import GlobalMaxPool
 from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
@@ -47,12 +50,14 @@ from genodash.targets import TargetOutput
 #: short inputs. Pooled values instead where the second convolution runs by sparse
 #: updates (:mod:`genodash.path_conv`): one whole Basset-sized path.
 ELEMENTS_PER_CALL = 7_500_000
-#: First-layer values (pairs x channels x length) per DeepLIFT call: about 150 pairs
-#: of oct4-mafk's 64 x 200, one sequence and its 10 references on the Basset-sized
-#: model's 300 x 1000. Measured on DeepLiftShap with 10 shuffles, interleaved medians
-#: of 5: oct4-mafk 0.245 / 0.203 / 0.195 / 0.285 s at 40 / 100 / 150 / 300 pairs per
-#: call, Basset 0.94 / 1.05 / 1.11 s at 10 / 20 / 40.
-DEEPLIFT_ELEMENTS_PER_CALL = 2_000_000
+#: First-layer values (pairs x channels x length) per DeepLIFT call: four sequences
+#: and their 10 references on the Basset-sized model's 300 x 1000, about 900 pairs of
+#: oct4-mafk's 64 x 200. Measured on DeepLiftShap with 10 shuffles (ReLU and pool in
+#: compiled loops, Basset's wide convolutions by FFT), interleaved medians of 5 on 2
+#: cores: Basset 0.62 / 0.52 / 0.50 / 0.58 s at 10 / 20 / 40 / 80 pairs per call
+#: (the thin matrix products of the FFT route gain from more rows); oct4-mafk flat,
+#: 0.18-0.23 s from 40 to 600.
+DEEPLIFT_ELEMENTS_PER_CALL = 12_000_000
 #: Input positions per matrix product of :func:`unfolded_conv1d` (4 x 19 floats each:
 #: about 5 MB of unfolded windows).
 POSITIONS_PER_PRODUCT = 16_384
@@ -590,6 +595,19 @@ class _DeepLift:
         self.split = split
         self.layers = list(split.rest) + _flatten(list(split.head))
         self.names = _layer_names(split, self.layers)
+        #: layer index -> its kernel's spectrum, for wide convolutions run by FFT (:mod:`genodash.fft_conv`)
+        self.spectra: dict[int, fft_conv.Spectrum] = {}
+
+    def _spectrum(self, i: int, h: torch.Tensor) -> fft_conv.Spectrum | None:
+        """Layer ``i``'s spectrum when it runs by FFT on ``h`` ``(R, C, L)``; else ``None``."""
+        layer = self.layers[i]
+        if h.device.type != "cpu" or h.shape[0] < fft_conv.MIN_ROWS or not fft_conv.supports(layer):
+            return None
+        spectrum = self.spectra.get(i)
+        if spectrum is None or spectrum.length != h.shape[-1]:
+            owner = self.split.rest_sources[i] if i < len(self.split.rest_sources) else None
+            spectrum = self.spectra[i] = fft_conv.spectrum_for(layer, h.shape[-1], owner)
+        return spectrum
 
     def run(
         self, X: torch.Tensor, refs: torch.Tensor
@@ -605,10 +623,22 @@ class _DeepLift:
         """
         n, B = refs.shape[:2]
         split = self.split
-        saved: list[tuple] = []  # per layer: its input (inputs, then references) or its shape, ...
+        # per layer (input, output, extra): the input (inputs, then references) or, where
+        # only that is needed, its shape (a linear layer; extra: its FFT spectrum or None)
+        # or length (a ReLU run with its pool; the pool's extra: a deeplift_pool.Forward)
+        saved: list[tuple] = []
         with torch.no_grad():
             h = split.conv(torch.cat([X, refs.reshape(n * B, *X.shape[1:])]))
-            for layer in self.layers:
+            for j, layer in enumerate(self.layers):
+                if len(saved) > j:  # a ReLU's max pool, already run with it
+                    continue
+                following = self.layers[j + 1] if j + 1 < len(self.layers) else None
+                if deeplift_pool.supported(layer, following, h):
+                    # a ReLU and its max pool in one compiled pass (the same values)
+                    length = h.shape[-1]
+                    h, fused = deeplift_pool.forward(h, following, n, B)
+                    saved += [(length, None, None), (None, None, fused)]
+                    continue
                 if isinstance(layer, nn.MaxPool1d):
                     # only the inputs' argmax is needed (and pooling with indices is
                     # several times slower than without)
@@ -625,8 +655,9 @@ class _DeepLift:
                     out = layer(h)
                     saved.append((h, out, None))
                 else:  # linear: only its input's shape is needed
-                    out = layer(h)
-                    saved.append((h.shape, None, None))
+                    spectrum = self._spectrum(len(saved), h)
+                    out = layer(h) if spectrum is None else spectrum.conv1d(h)
+                    saved.append((h.shape, None, spectrum))
                 h = out
             values = split.wrapper.select(h)[:, 0]
             f_x, f_refs = values[:n], values[n:].reshape(n, B)
@@ -642,7 +673,10 @@ class _DeepLift:
                 layer, (inp, out, idx) = self.layers[i], saved[i]
                 if isinstance(layer, nn.MaxPool1d):  # and the rescale layer before it
                     act, (act_in, act_out, _) = self.layers[i - 1], saved[i - 1]
-                    g, pool_below, below = self._rescale_pool(act, act_in, act_out, layer, idx, g, n, B)
+                    if isinstance(idx, deeplift_pool.Forward):
+                        g, pool_below, below = deeplift_pool.backward(g, idx, layer, B, act_in, DEEPLIFT_EPS)
+                    else:
+                        g, pool_below, below = self._rescale_pool(act, act_in, act_out, layer, idx, g, n, B)
                     losses.append((pool_below - kept).abs().reshape(n, B).amax(dim=1))
                     losses.append((below - pool_below).abs().reshape(n, B).amax(dim=1))
                     kept, i = below, i - 2
@@ -656,7 +690,7 @@ class _DeepLift:
                     g = g.reshape(n, B, *shape)
                     g = self._rescale(layer, in_x, in_r, out_x, out_r, g, g).reshape(n * B, *shape)
                 else:  # linear: conserves exactly (the bias cancels), nothing to check
-                    g = self._linear(layer, inp, g)
+                    g = self._linear(layer, inp, g, idx)
                     losses.append(torch.zeros(n, dtype=g.dtype, device=g.device))
                     i -= 1
                     continue
@@ -766,12 +800,18 @@ class _DeepLift:
         return (per_input * is_max[:, None]).reshape(n * B, *is_max.shape[1:])
 
     @staticmethod
-    def _linear(layer, shape, g):
-        """Plain gradient of a linear layer; ``shape`` is its input's (any batch size)."""
+    def _linear(layer, shape, g, spectrum=None):
+        """Plain gradient of a linear layer; ``shape`` is its input's (any batch size).
+
+        ``spectrum``: the layer's :class:`~genodash.fft_conv.Spectrum` when its forward
+        ran by FFT (a wide convolution).
+        """
         if isinstance(layer, nn.Conv1d):
             if int(g.count_nonzero()) <= SPARSE_FRACTION * g.numel():
                 # e.g. the multipliers a global max pool passed back: a sparse transposed convolution
                 return max_head.conv_input_grad(layer, g, shape[-1])
+            if spectrum is not None:
+                return spectrum.conv1d_input(g)
             return torch.nn.grad.conv1d_input(
                 (g.shape[0], *shape[1:]), layer.weight, g, layer.stride, layer.padding, layer.dilation,
                 layer.groups,

@@ -250,6 +250,29 @@ def test_fast_path_equals_captum(name, method):
     assert all(not m._forward_hooks and not m._backward_hooks for m in model.modules())
 
 
+@pytest.mark.parametrize("name", ["basset", "deepstarr", "deepsea", "conv_pool"])
+def test_fast_deeplift_with_every_convolution_by_fft_equals_captum(name, monkeypatch):
+    """The FFT route (genodash.fft_conv) on for any convolution after the first: Captum's values."""
+    from genodash import fft_conv
+
+    monkeypatch.setattr(fft_conv, "MIN_TAPS", 1)
+    monkeypatch.setattr(fft_conv, "MIN_WEIGHTS", 0)
+    monkeypatch.setattr(fft_conv, "MIN_ROWS", 1)
+    used = []
+    forward = fft_conv.Spectrum.conv1d
+    monkeypatch.setattr(fft_conv.Spectrum, "conv1d", lambda self, x: used.append(x.shape) or forward(self, x))
+    model, length = _split_models()[name]
+    model = _frozen(model)
+    X = _random_one_hot(3, length, seed=1)
+    for method in ("deeplift", "deep_lift_shap"):
+        kw = dict(method=method, target=1, baseline="dinuc_shuffle", n_baselines=3)
+        fast, slow = explain(model, X, **kw), explain(model, X, fast=False, **kw)
+        scale = slow.hypothetical.abs().max()
+        torch.testing.assert_close(fast.hypothetical / scale, slow.hypothetical / scale, rtol=0, atol=1e-5)
+        torch.testing.assert_close(fast.completeness_gap, slow.completeness_gap, rtol=1e-3, atol=1e-4)
+    assert used
+
+
 def test_split_is_found_only_where_it_applies():
     from genodash.architectures import Basset, KooCNN
     from genodash.attribution_split import deeplift_supported, first_layer_split
