@@ -3,6 +3,7 @@
 import pytest
 
 from genodash.spliceai import weights
+from genodash.ui import state
 
 from .conftest import button, errors
 
@@ -148,3 +149,16 @@ def test_variant_error_is_not_followed_by_the_empty_state_hint(app_test, content
     [error] = errors(at)
     assert message in error
     assert not any("press Run" in i for i in infos(at))
+
+
+def test_uploaded_vcf_file_gets_the_message_pointing_to_the_variant_page(app_test):
+    """A .vcf file is accepted by the uploader, so the reader (not the browser) says what to do."""
+    at = app_test()
+    at.run()
+    uploader = at.file_uploader(key=state.PREDICT_UPLOAD)
+    assert ".vcf" in list(uploader.proto.type)
+    uploader.upload("calls.vcf", VCF.encode(), "text/plain").run()
+    button(at, "Run").click().run()
+    assert not at.exception
+    [message] = errors(at)
+    assert "this is a VCF" in message and "Variant page" in message

@@ -77,7 +77,9 @@ def sequence_input(text_key: str, upload_key: str, example: str | None) -> Seque
         )
     upload = st.file_uploader(
         f"...or upload a FASTA file (plain or gzip, up to {MAX_UPLOAD_MB} MB)",
-        type=["fa", "fasta", "fna", "fas", "txt", "gz"],
+        # .vcf too: a VCF then gets the reader's own message pointing to the Variant page,
+        # instead of the browser's bare "file type not allowed"
+        type=["fa", "fasta", "fna", "fas", "txt", "gz", "vcf"],
         key=upload_key,
         max_upload_size=MAX_UPLOAD_MB,
     )
