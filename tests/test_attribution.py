@@ -303,6 +303,24 @@ def test_concurrent_fast_path_on_one_shared_model():
             torch.testing.assert_close(result, expected)
 
 
+def test_concurrent_deeplift_with_fft_convolutions_on_one_shared_model(monkeypatch):
+    """Threads sharing one model, and so its kept kernel spectra (genodash.fft_conv): the same values."""
+    from genodash import fft_conv
+    from genodash.architectures import Basset
+
+    monkeypatch.setattr(fft_conv, "MIN_TAPS", 1)
+    monkeypatch.setattr(fft_conv, "MIN_WEIGHTS", 0)
+    monkeypatch.setattr(fft_conv, "MIN_ROWS", 1)
+    model = _frozen(Basset(2, input_length=80, filters=(8, 6, 4), hidden=8))
+    X = _random_one_hot(2, 80)
+    expected = attribute(model, X, method="deep_lift_shap", n_baselines=3, fast=False)
+    with ThreadPoolExecutor(4) as pool:
+        run = lambda _: attribute(model, X, method="deep_lift_shap", n_baselines=3)  # noqa: E731
+        results = list(pool.map(run, range(8)))
+    for result in results:
+        torch.testing.assert_close(result, expected, rtol=0, atol=1e-5 * float(expected.abs().max()))
+
+
 @pytest.mark.parametrize("rows_per_call", [3, 10, 25, 40, None])
 def test_fast_integrated_gradients_is_the_same_however_the_path_points_are_grouped(rows_per_call):
     """Parts of one path per call, whole paths of several pairs per call: same values."""
