@@ -125,8 +125,11 @@ class Spectrum:
         # G conj(K)^T as conj(conj(G) K^T): the transposed kernel stays a view
         X = torch.bmm(G.conj(), self.kernel.transpose(1, 2)).conj()  # (F, R, C_in)
         c = torch.fft.irfft(X.permute(1, 2, 0), n=self.n)
+        # input position j is c[(j - shift) mod n]
         if shift == 0:
             return c[..., : self.length].contiguous()
+        if shift >= self.length:  # a short input with wide padding: all of it wraps
+            return c[..., self.n - shift : self.n - shift + self.length].contiguous()
         return torch.cat([c[..., self.n - shift :], c[..., : self.length - shift]], dim=-1)
 
 

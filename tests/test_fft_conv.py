@@ -12,6 +12,8 @@ SHAPES = [
     (8, 6, 7, 0, 30, False),  # no padding: shorter output
     (5, 7, 8, 7, 9, True),  # padding K - 1: longer output than input, input shorter than kernel
     (6, 4, 9, 2, 50, True),  # uneven padding
+    (4, 5, 8, 3, 3, True),  # input shorter than the gradient's shift (K - 1 - padding)
+    (4, 5, 8, 2, 5, False),  # input exactly that shift
 ]
 
 
