@@ -565,7 +565,8 @@ def explain(
                 f"Completeness check failed for {len(failing)} of {n} sequences: attributions "
                 f"should sum to f(x) - f(reference), but miss it by up to {float(gap[worst]):.3g} "
                 f"({names[worst] if names is not None else f'sequence {worst + 1}'}, where "
-                f"f(x) - f(reference) = {float(change[worst]):.3g})."
+                f"f(x) - f(reference) = {float(change[worst]):.3g}"
+                + (f" on average over its {refs.shape[1]} references)." if refs.shape[1] > 1 else ").")
                 + (
                     " The model has layers without a DeepLIFT rule (see above)."
                     if bad

@@ -103,6 +103,8 @@ def test_deeplift_completeness_is_checked_and_failures_named():
     pooled = explain(SmallCNN().eval(), X, method="deep_lift_shap", target=1, n_baselines=3)
     assert pooled.completeness_gap.max() > 1e-3
     assert any("Completeness check failed" in w and "max-pool" in w for w in pooled.warnings)
+    # the gap is the largest over the references, the output change their mean: said so
+    assert any("on average over its 3 references" in w for w in pooled.warnings)
     bad = explain(SmallCNN(exp=True).eval(), X, method="deeplift", target=1)
     assert any("no rule for these layers" in w and "act (Exp)" in w for w in bad.warnings)
 
