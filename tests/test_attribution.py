@@ -323,6 +323,20 @@ def test_concurrent_deeplift_with_fft_convolutions_on_one_shared_model(monkeypat
         torch.testing.assert_close(result, expected, rtol=0, atol=1e-5 * float(expected.abs().max()))
 
 
+def test_fast_deeplift_is_the_same_however_the_pairs_are_grouped():
+    """One sequence with its references per call, or several: the same multipliers and checks."""
+    from genodash.architectures import Basset
+
+    model = _frozen(Basset(3, input_length=150, filters=(16, 12, 8), hidden=16))
+    X = _random_one_hot(4, 150, seed=3)
+    kw = dict(method="deep_lift_shap", target=2, n_baselines=3)
+    one = explain(model, X, pairs_per_call=1, **kw)
+    for pairs in (6, 9, 1000):
+        grouped = explain(model, X, pairs_per_call=pairs, **kw)
+        torch.testing.assert_close(grouped.hypothetical, one.hypothetical, rtol=1e-5, atol=1e-7)
+        torch.testing.assert_close(grouped.completeness_gap, one.completeness_gap, rtol=1e-4, atol=1e-6)
+
+
 @pytest.mark.parametrize("rows_per_call", [3, 10, 25, 40, None])
 def test_fast_integrated_gradients_is_the_same_however_the_path_points_are_grouped(rows_per_call):
     """Parts of one path per call, whole paths of several pairs per call: same values."""
