@@ -280,7 +280,7 @@ class FirstLayerSplit:
             return z[:, None] if d is None else torch.addcmul(z[:, None], a, d[:, None])
 
         pool = self.grad_rest[0] if self.grad_rest else None
-        if not (type(pool) is nn.MaxPool1d and _simple_pool(pool)):
+        if not (type(pool) is nn.MaxPool1d and deeplift_pool.non_overlapping(pool)):
             with torch.no_grad():
                 z = points(base, delta).flatten(0, 1)
             total += self._grad(z, seeds).reshape(P, S, C, L1).sum(dim=1)
@@ -405,7 +405,7 @@ class FirstLayerSplit:
         layers = self.grad_rest
         if len(layers) < 3 or type(layers[0]) is not nn.MaxPool1d or type(layers[1]) is not nn.ReLU:
             return None
-        if not _simple_pool(layers[0]):
+        if not deeplift_pool.non_overlapping(layers[0]):
             return None
         i = 2
         while i < len(layers) and type(layers[i]) in (nn.Dropout, nn.Identity):
@@ -865,20 +865,6 @@ def _layer_names(split: FirstLayerSplit, layers: list[nn.Module]) -> list[str]:
         kind = type(module).__name__
         out.append(f"{names[id(module)]} ({kind})" if id(module) in names else f"{kind} in the head")
     return out
-
-
-def _simple_pool(pool: nn.MaxPool1d) -> bool:
-    """Non-overlapping, unpadded, undilated, floor mode."""
-
-    def one(v):
-        return v if isinstance(v, int) else v[0]
-
-    return (
-        one(pool.kernel_size) == one(pool.stride)
-        and one(pool.padding) == 0
-        and one(pool.dilation) == 1
-        and not pool.ceil_mode
-    )
 
 
 def _eval_only(modules: list[nn.Module]) -> bool:

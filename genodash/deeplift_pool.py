@@ -55,12 +55,21 @@ def supported(relu: nn.Module, pool: nn.Module, h: torch.Tensor) -> bool:
         return False
     if h.device.type != "cpu" or h.dtype != torch.float32 or h.ndim != 3:
         return False
+    return non_overlapping(pool)
+
+
+def non_overlapping(pool: nn.MaxPool1d) -> bool:
+    """Whether ``pool``'s windows tile its input: stride = size, unpadded, undilated, floor mode."""
 
     def one(v):
         return v if isinstance(v, int) else v[0]
 
-    k, s = one(pool.kernel_size), one(pool.stride if pool.stride is not None else pool.kernel_size)
-    return k == s and one(pool.padding) == 0 and one(pool.dilation) == 1 and not pool.ceil_mode
+    return (
+        one(pool.kernel_size) == one(pool.stride)
+        and one(pool.padding) == 0
+        and one(pool.dilation) == 1
+        and not pool.ceil_mode
+    )
 
 
 def _size(pool: nn.MaxPool1d) -> int:
@@ -207,4 +216,4 @@ def backward(
     return g_in, torch.from_numpy(pool_below).to(g.dtype), torch.from_numpy(act_below).to(g.dtype)
 
 
-__all__ = ["Forward", "backward", "forward", "supported"]
+__all__ = ["Forward", "backward", "forward", "non_overlapping", "supported"]
