@@ -33,7 +33,8 @@ from captum.attr._core.deep_lift import SUPPORTED_NON_LINEAR
 from captum.attr._utils.approximation_methods import approximation_parameters
 from torch import nn
 
-from genodash.attribution_split import FirstLayerSplit, deeplift_supported, first_layer_split
+from genodash.attribution_split import FirstLayerSplit, first_layer_split
+from genodash.deeplift_engine import deeplift_supported
 from genodash.errors import check
 from genodash.ism import FULL_PASS_ELEMENTS, occlusion, saturation_mutagenesis
 from genodash.predict import Progress

@@ -12,7 +12,7 @@ makes three things cheaper, with the same results up to float32 rounding:
   transposed convolution runs once per sequence and reference.
 - DeepLIFT's rescale rule on a linear layer is plain linear propagation, so the same
   holds for its multipliers. The rules for the other layers are applied here exactly as
-  Captum applies them (see :class:`_DeepLift`), but the input's activations are
+  Captum applies them (:class:`~genodash.deeplift_engine.DeepLiftEngine`), but the input's activations are
   computed once per sequence instead of once per reference, and only the input half
   is propagated back (Captum also back-propagates the reference half, which carries the
   same multipliers).
@@ -27,7 +27,8 @@ run the whole path from the first pool to the global maximum in compiled loops
 head go back through the convolution sparsely (:mod:`genodash.max_head`). DeepLIFT
 runs each ReLU with the max pool after it in compiled loops
 (:mod:`genodash.deeplift_pool`) and wide convolutions after the first by FFT
-(:mod:`genodash.fft_conv`), both on the CPU.
+(:mod:`genodash.fft_conv`), both on the CPU. The first convolution itself runs as
+matrix products (:mod:`genodash.unfolded_conv`) where oneDNN is slow.
 An architecture opts in through the ``ism_split()`` it provides for fast ISM
 (:mod:`genodash.ism`); models without one keep the plain Captum path. Nothing here
 registers hooks or changes the model: folded layers are private copies.
@@ -40,10 +41,12 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from genodash import deeplift_pool, fft_conv, max_head, max_path, path_conv
+from genodash import deeplift_pool, max_head, max_path, path_conv
 from genodash.architectures import GlobalMaxPool
+from genodash.deeplift_engine import DeepLiftEngine
 from genodash.ism import _fold_batchnorm_sources
 from genodash.targets import TargetOutput
+from genodash.unfolded_conv import unfolded_conv1d, unfolded_conv_transpose1d
 
 #: First-layer values (rows x channels x length) per integrated-gradients backward
 #: pass: 25 path points of a Basset-sized 1 kb input, or whole paths of many pairs of
@@ -58,106 +61,6 @@ ELEMENTS_PER_CALL = 7_500_000
 #: (the thin matrix products of the FFT route gain from more rows); oct4-mafk flat,
 #: 0.18-0.23 s from 40 to 600.
 DEEPLIFT_ELEMENTS_PER_CALL = 12_000_000
-#: Input positions per matrix product of :func:`unfolded_conv1d` (4 x 19 floats each:
-#: about 5 MB of unfolded windows).
-POSITIONS_PER_PRODUCT = 16_384
-#: Largest fraction of nonzero multipliers at a convolution's output for which DeepLIFT
-#: propagates them by a sparse transposed convolution (:mod:`genodash.max_head`): on
-#: oct4-mafk, where a global max pool leaves 2%, 8 ms instead of 22 ms per 1,000 pairs
-#: (2 threads; 0.8 against 1.4 ms for a call of 80).
-SPARSE_FRACTION = 0.05
-#: DeepLIFT's threshold on ``|x - r|`` below which the plain gradient is used (Captum's).
-DEEPLIFT_EPS = 1e-10
-#: Element-wise non-linearities with a DeepLIFT rescale rule in Captum.
-_RESCALE = (nn.ReLU, nn.ELU, nn.LeakyReLU, nn.Sigmoid, nn.Tanh, nn.Softplus)
-#: Layers that are linear in eval mode (DeepLIFT propagates them as plain gradients).
-_LINEAR = (nn.Conv1d, nn.Linear, nn.BatchNorm1d, nn.Flatten, nn.Dropout, nn.Identity)
-
-
-def unfolded_conv1d(
-    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, padding: int, dilation: int
-) -> torch.Tensor:
-    """A stride-1, zero-padded ``conv1d`` of few input channels, as matrix products.
-
-    On the CPU, oneDNN runs the convolution of the 4 one-hot channels about 3x slower
-    than one matrix product over the unfolded input windows (64 x 4 x 19 filters on
-    44 x 200 nt: 3.9 ms against 0.9 ms on 2 cores); the values are the same up to
-    float32 summation order. Rows go in chunks of about :data:`POSITIONS_PER_PRODUCT`
-    positions, so the unfolded windows stay in cache.
-
-    Parameters
-    ----------
-    x : torch.Tensor
-        ``(R, C_in, L)``.
-    weight : torch.Tensor
-        ``(C, C_in, K)``.
-    bias : torch.Tensor or None
-        ``(C,)``.
-    padding, dilation : int
-
-    Returns
-    -------
-    torch.Tensor
-        ``(R, C, L1)``, contiguous, ``L1 = L + 2 padding - dilation (K - 1)``.
-    """
-    R, C_in, L = x.shape
-    C, _, K = weight.shape
-    span = dilation * (K - 1) + 1
-    L1 = L + 2 * padding - span + 1
-    matrix = weight.reshape(C, C_in * K)
-    out = torch.empty((R, C, L1), dtype=x.dtype, device=x.device)
-    rows = max(1, POSITIONS_PER_PRODUCT // max(L1, 1))
-    for i in range(0, R, rows):
-        windows = nn.functional.pad(x[i : i + rows], (padding, padding)).unfold(2, span, 1)
-        windows = windows[..., ::dilation]  # (r, C_in, L1, K)
-        columns = windows.permute(0, 1, 3, 2).reshape(-1, C_in * K, L1)
-        torch.matmul(matrix, columns, out=out[i : i + rows])
-    if bias is not None:
-        out += bias[:, None]
-    return out
-
-
-def unfolded_conv_transpose1d(
-    g: torch.Tensor, weight: torch.Tensor, padding: int, dilation: int
-) -> torch.Tensor:
-    """``conv_transpose1d`` to few channels as one matrix product and a sum of shifted taps.
-
-    On the CPU, oneDNN's transposed convolution to the 4 input channels is slow for
-    wide or long first layers: 300 channels x 1,000 nt, 80 rows: 111-177 ms against
-    27-45 ms this way (2 threads; the same on 128 or 200 channels, or 64 channels of
-    1,000 nt). It is not slower for oct4-mafk's 64 x 200, which keeps oneDNN.
-
-    Parameters
-    ----------
-    g : torch.Tensor
-        ``(R, C, L1)``.
-    weight : torch.Tensor
-        ``(C, C_in, K)``.
-    padding, dilation : int
-
-    Returns
-    -------
-    torch.Tensor
-        ``(R, C_in, L)``, ``L = L1 - 2 padding + dilation (K - 1)``.
-    """
-    C, C_in, K = weight.shape
-    R, _, L1 = g.shape
-    span = dilation * (K - 1)
-    taps = torch.matmul(weight.reshape(C, C_in * K).T, g).view(R, C_in, K, L1)
-    out = torch.zeros((R, C_in, L1 + span), dtype=g.dtype, device=g.device)
-    for t in range(K):
-        out[:, :, dilation * t : dilation * t + L1] += taps[:, :, t]
-    return out[:, :, padding : L1 + span - padding]
-
-
-def _flatten(modules: list[nn.Module]) -> list[nn.Module]:
-    out: list[nn.Module] = []
-    for module in modules:
-        if isinstance(module, nn.Sequential):
-            out += _flatten(list(module))
-        else:
-            out.append(module)
-    return out
 
 
 def _swap_relu_pool(layers: list[nn.Module]) -> list[nn.Module]:
@@ -546,7 +449,7 @@ class FirstLayerSplit:
             ``(N,)`` and ``(N, B)`` explained values.
         losses : dict of str to torch.Tensor
             Layer name -> ``(N,)``: how much of ``f(x) - f(r)`` the layer's rule lost
-            (largest over the references; see :meth:`_DeepLift.run`).
+            (largest over the references; see :meth:`~genodash.deeplift_engine.DeepLiftEngine.run`).
         """
         N, B = refs.shape[:2]
         if pairs_per_call is None:
@@ -554,7 +457,7 @@ class FirstLayerSplit:
             L1 = X.shape[-1] + 2 * self.padding - self.dilation * (K - 1)
             pairs_per_call = DEEPLIFT_ELEMENTS_PER_CALL // (C * L1)
         per_call = max(1, pairs_per_call // B)
-        engine = _DeepLift(self)
+        engine = DeepLiftEngine(self)
         Ms, fxs, frs, losses = [], [], [], []
         for i in range(0, N, per_call):
             M, fx, fr, lost = engine.run(X[i : i + per_call], refs[i : i + per_call])
@@ -564,307 +467,6 @@ class FirstLayerSplit:
             losses.append(lost)
         lost = torch.cat(losses)
         return torch.cat(Ms), torch.cat(fxs), torch.cat(frs), dict(zip(engine.names, lost.T, strict=True))
-
-
-class _DeepLift:
-    """Captum's DeepLIFT (``captum.attr._core.deep_lift``) as it actually computes, without hooks.
-
-    Captum runs inputs and references as one batch ``[x; r]`` and back-propagates
-    both halves; the input half's multipliers never depend on the reference half for
-    the layer patterns accepted by :func:`deeplift_supported`, so only that half is
-    propagated here. With ``d = in_x - in_r`` at a layer's input:
-
-    - element-wise non-linearity (rescale rule): ``g * (out_x - out_r) / d``, or its
-      plain gradient where ``|d| < eps``;
-    - a non-linearity followed directly by a max pool: Captum's hook on the shared
-      tensor stores the pool's *plain* gradient (unpooled at each row's own argmax)
-      before the pool's rule replaces it, so the rescale rule above uses that plain
-      gradient; the pool's rule only reaches the ``|d| < eps`` positions, where it is
-      the plain pool gradient of the call's first row (``grad_input[0]``): here the
-      first reference's row of the same sequence, Captum's ``DeepLiftShap`` grouping;
-    - linear layers: the plain gradient;
-    - a global max pool (:class:`~genodash.architectures.GlobalMaxPool`, no rule and
-      no hook in Captum): the plain gradient, autograd's ``amax`` backward, which
-      splits each row's gradient evenly among that row's tied maxima (all positions of
-      a channel that a ReLU zeroed everywhere).
-
-    Completeness can fail with max pools because of this (as with Captum).
-    """
-
-    def __init__(self, split: FirstLayerSplit) -> None:
-        self.split = split
-        self.layers = list(split.rest) + _flatten(list(split.head))
-        self.names = _layer_names(split, self.layers)
-        #: layer index -> its kernel's spectrum, for wide convolutions run by FFT (:mod:`genodash.fft_conv`)
-        self.spectra: dict[int, fft_conv.Spectrum] = {}
-
-    def _spectrum(self, i: int, h: torch.Tensor) -> fft_conv.Spectrum | None:
-        """Layer ``i``'s spectrum when it runs by FFT on ``h`` ``(R, C, L)``; else ``None``."""
-        layer = self.layers[i]
-        if h.device.type != "cpu" or h.shape[0] < fft_conv.MIN_ROWS or not fft_conv.supports(layer):
-            return None
-        spectrum = self.spectra.get(i)
-        if spectrum is None or spectrum.length != h.shape[-1]:
-            owner = self.split.rest_sources[i] if i < len(self.split.rest_sources) else None
-            spectrum = self.spectra[i] = fft_conv.spectrum_for(layer, h.shape[-1], owner)
-        return spectrum
-
-    def run(
-        self, X: torch.Tensor, refs: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(n, 4, L)`` inputs, ``(n, B, 4, L)`` references -> multipliers, f_x, f_refs, losses.
-
-        DeepLIFT's multipliers ``m`` at any layer's input should conserve the output
-        change: ``sum m * (in_x - in_r) = f(x) - f(r)``. Each layer's rule is checked
-        on its own: ``losses[i, j]`` ``(n, len(layers))`` is the largest (over the
-        references) ``|sum m_in * d_in - sum m_out * d_out|`` of layer ``j``. Summed
-        with signs over the layers, these are exactly the completeness gap. Linear
-        layers conserve it by construction (0, not computed).
-        """
-        n, B = refs.shape[:2]
-        split = self.split
-        # per layer (input, output, extra): the input (inputs, then references) or, where
-        # only that is needed, its shape (a linear layer; extra: its FFT spectrum or None)
-        # or length (a ReLU run with its pool; the pool's extra: a deeplift_pool.Forward)
-        saved: list[tuple] = []
-        with torch.no_grad():
-            h = split.conv(torch.cat([X, refs.reshape(n * B, *X.shape[1:])]))
-            for j, layer in enumerate(self.layers):
-                if len(saved) > j:  # a ReLU's max pool, already run with it
-                    continue
-                following = self.layers[j + 1] if j + 1 < len(self.layers) else None
-                if deeplift_pool.supported(layer, following, h):
-                    # a ReLU and its max pool in one compiled pass (the same values)
-                    length = h.shape[-1]
-                    h, fused = deeplift_pool.forward(h, following, n, B)
-                    saved += [(length, None, None), (None, None, fused)]
-                    continue
-                if isinstance(layer, nn.MaxPool1d):
-                    # only the inputs' argmax is needed (and pooling with indices is
-                    # several times slower than without)
-                    out = layer(h)
-                    _, idx = nn.functional.max_pool1d(
-                        h[:n], layer.kernel_size, layer.stride, layer.padding, layer.dilation,
-                        ceil_mode=layer.ceil_mode, return_indices=True,
-                    )  # fmt: skip
-                    saved.append((h, None, idx))
-                elif isinstance(layer, GlobalMaxPool):
-                    out = layer(h)
-                    saved.append((h, None, _tied_maxima(h[:n], out[:n])))
-                elif type(layer) in _RESCALE:
-                    out = layer(h)
-                    saved.append((h, out, None))
-                else:  # linear: only its input's shape is needed
-                    spectrum = self._spectrum(len(saved), h)
-                    out = layer(h) if spectrum is None else spectrum.conv1d(h)
-                    saved.append((h.shape, None, spectrum))
-                h = out
-            values = split.wrapper.select(h)[:, 0]
-            f_x, f_refs = values[:n], values[n:].reshape(n, B)
-            # gradient of the explained value with respect to the model's outputs
-            with torch.enable_grad():
-                leaf = torch.zeros((1, *h.shape[1:]), dtype=h.dtype, device=h.device, requires_grad=True)
-                (top,) = torch.autograd.grad(split.wrapper.select(leaf)[:, 0].sum(), leaf)
-            g = top.expand(n * B, *h.shape[1:])
-            kept = _conserved(g, h, n, B)  # (n * B,): sum m * d at the current layer boundary
-            losses = []
-            i = len(self.layers) - 1
-            while i >= 0:  # g: (n * B, ...) at layer i's output
-                layer, (inp, out, idx) = self.layers[i], saved[i]
-                if isinstance(layer, nn.MaxPool1d):  # and the rescale layer before it
-                    act, (act_in, act_out, _) = self.layers[i - 1], saved[i - 1]
-                    if isinstance(idx, deeplift_pool.Forward):
-                        g, pool_below, below = deeplift_pool.backward(g, idx, layer, B, act_in, DEEPLIFT_EPS)
-                    else:
-                        g, pool_below, below = self._rescale_pool(act, act_in, act_out, layer, idx, g, n, B)
-                    losses.append((pool_below - kept).abs().reshape(n, B).amax(dim=1))
-                    losses.append((below - pool_below).abs().reshape(n, B).amax(dim=1))
-                    kept, i = below, i - 2
-                    continue
-                if isinstance(layer, GlobalMaxPool):
-                    g = self._global_max(g, *idx, B)
-                elif type(layer) in _RESCALE:
-                    shape = inp.shape[1:]
-                    in_x, in_r = inp[:n, None], inp[n:].reshape(n, B, *shape)
-                    out_x, out_r = out[:n, None], out[n:].reshape(n, B, *shape)
-                    g = g.reshape(n, B, *shape)
-                    g = self._rescale(layer, in_x, in_r, out_x, out_r, g, g).reshape(n * B, *shape)
-                else:  # linear: conserves exactly (the bias cancels), nothing to check
-                    g = self._linear(layer, inp, g, idx)
-                    losses.append(torch.zeros(n, dtype=g.dtype, device=g.device))
-                    i -= 1
-                    continue
-                below = _conserved(g, inp, n, B)
-                losses.append((below - kept).abs().reshape(n, B).amax(dim=1))
-                kept, i = below, i - 1
-            M = split.conv_transpose(g)
-        return M.reshape(n, B, *X.shape[1:]), f_x, f_refs, torch.stack(losses[::-1], dim=1)
-
-    @staticmethod
-    def _rescale(layer, in_x, in_r, out_x, out_r, g, reaching):
-        """Rescale rule: multipliers at a non-linearity's input.
-
-        Parameters
-        ----------
-        layer : torch.nn.Module
-            The element-wise non-linearity.
-        in_x, out_x : torch.Tensor
-            ``(n, 1, ...)`` its input and output for the inputs.
-        in_r, out_r : torch.Tensor
-            ``(n, B, ...)`` the same for the references.
-        g : torch.Tensor
-            ``(n, B, ...)`` multipliers at its output.
-        reaching : torch.Tensor
-            ``(n, B or 1, ...)``: what the plain gradient is applied to where
-            ``|in_x - in_r| < eps``.
-
-        Returns
-        -------
-        torch.Tensor
-            ``(n, B, ...)``.
-        """
-        delta_in = in_x - in_r
-        if isinstance(layer, nn.ReLU):
-            plain = reaching * (in_x > 0).to(g.dtype)
-        else:
-            with torch.enable_grad():
-                leaf = in_x.expand_as(g).detach().requires_grad_(True)
-                (plain,) = torch.autograd.grad(layer(leaf), leaf, reaching.expand_as(g))
-        return torch.where(delta_in.abs() < DEEPLIFT_EPS, plain, g * (out_x - out_r) / delta_in)
-
-    @classmethod
-    def _rescale_pool(cls, act, inp, out, pool, idx, g, n, B):
-        """A non-linearity ``act`` and the max pool after it, at the inputs' maxima only.
-
-        The pool's plain gradient is zero except where each input row has its window
-        maxima, so the rescale rule below it (which applies to that plain gradient,
-        see the class notes; where ``|d| < eps``, to the first reference's row of it)
-        is only computed there: on a ``k``-th of the positions.
-
-        Parameters
-        ----------
-        act : torch.nn.Module
-        inp, out : torch.Tensor
-            ``(n + n * B, C, L)``: ``act``'s input and output, inputs first.
-        pool : torch.nn.MaxPool1d
-        idx : torch.Tensor
-            ``(n, C, Lp)``: the inputs' window maxima (positions in ``L``).
-        g : torch.Tensor
-            ``(n * B, C, Lp)`` multipliers at the pool's output.
-        n, B : int
-
-        Returns
-        -------
-        g_in : torch.Tensor
-            ``(n * B, C, L)`` multipliers at ``act``'s input.
-        pool_below, act_below : torch.Tensor
-            ``(n * B,)``: ``sum m * d`` at the pool's input and at ``act``'s input.
-        """
-        C, L = inp.shape[1:]
-        Lp = idx.shape[-1]
-        at = idx.repeat_interleave(B, dim=0)  # (n * B, C, Lp)
-
-        def pick(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            """``(n + n * B, C, L)`` -> the inputs' ``(n, 1, C, Lp)`` and references' ``(n, B, C, Lp)``."""
-            return t[:n].gather(-1, idx)[:, None], t[n:].gather(-1, at).reshape(n, B, C, Lp)
-
-        (in_x, in_r), (out_x, out_r) = pick(inp), pick(out)
-        g = g.reshape(n, B, C, Lp)
-        pool_below = (g * (out_x - out_r)).sum(dim=(2, 3)).reshape(n * B)
-        new = cls._rescale(act, in_x, in_r, out_x, out_r, g, g[:, :1])
-        act_below = (new * (in_x - in_r)).sum(dim=(2, 3)).reshape(n * B)
-        g_in = nn.functional.max_unpool1d(
-            new.reshape(n * B, C, Lp), at, pool.kernel_size, pool.stride, pool.padding, [n * B, C, L]
-        )
-        return g_in, pool_below, act_below
-
-    @staticmethod
-    def _global_max(g, is_max, count, B):
-        """Plain gradient of a global max pool, for ``B`` rows per input.
-
-        Parameters
-        ----------
-        g : torch.Tensor
-            ``(n * B, C)`` gradient at the pool's output.
-        is_max, count : torch.Tensor
-            ``(n, C, L)`` and ``(n, C, 1)`` from :func:`_tied_maxima` on the inputs.
-        B : int
-
-        Returns
-        -------
-        torch.Tensor
-            ``(n * B, C, L)``: ``g / count`` at each input's maxima, as autograd.
-        """
-        n = is_max.shape[0]
-        per_input = g.reshape(n, B, *g.shape[1:], 1) / count[:, None]
-        return (per_input * is_max[:, None]).reshape(n * B, *is_max.shape[1:])
-
-    @staticmethod
-    def _linear(layer, shape, g, spectrum=None):
-        """Plain gradient of a linear layer; ``shape`` is its input's (any batch size).
-
-        ``spectrum``: the layer's :class:`~genodash.fft_conv.Spectrum` when its forward
-        ran by FFT (a wide convolution).
-        """
-        if isinstance(layer, nn.Conv1d):
-            if int(g.count_nonzero()) <= SPARSE_FRACTION * g.numel():
-                # e.g. the multipliers a global max pool passed back: a sparse transposed convolution
-                return max_head.conv_input_grad(layer, g, shape[-1])
-            if spectrum is not None:
-                return spectrum.conv1d_input(g)
-            return torch.nn.grad.conv1d_input(
-                (g.shape[0], *shape[1:]), layer.weight, g, layer.stride, layer.padding, layer.dilation,
-                layer.groups,
-            )  # fmt: skip
-        if isinstance(layer, nn.Linear):
-            return g @ layer.weight
-        if isinstance(layer, nn.BatchNorm1d):
-            scale = layer.weight / torch.sqrt(layer.running_var + layer.eps)
-            return g * (scale[:, None] if g.ndim == 3 else scale)
-        if isinstance(layer, nn.Flatten):
-            return g.reshape(g.shape[0], *shape[1:])
-        return g  # Dropout, Identity (eval mode)
-
-
-def _tied_maxima(h: torch.Tensor, maxima: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Where ``h`` ``(n, C, L)`` reaches its maxima ``(n, C)``: a 0/1 mask and the count.
-
-    Returns
-    -------
-    is_max : torch.Tensor
-        ``(n, C, L)``, ``h``'s dtype.
-    count : torch.Tensor
-        ``(n, C, 1)``: tied maxima per row and channel (at least 1).
-    """
-    is_max = (h == maxima[..., None]).to(h.dtype)
-    return is_max, is_max.sum(dim=-1, keepdim=True)
-
-
-def _conserved(g: torch.Tensor, activations: torch.Tensor, n: int, B: int) -> torch.Tensor:
-    """``sum m * (a_x - a_r)`` per pair ``(n * B,)``.
-
-    ``g`` ``(n * B, ...)`` are the multipliers of each pair at a layer boundary and
-    ``activations`` ``(n + n * B, ...)`` the activations there, inputs first.
-    """
-    F = activations[0].numel()
-    delta = activations[:n].reshape(n, 1, F) - activations[n:].reshape(n, B, F)
-    return torch.linalg.vecdot(g.reshape(n, B, F), delta).reshape(n * B)
-
-
-def _layer_names(split: FirstLayerSplit, layers: list[nn.Module]) -> list[str]:
-    """Readable names of ``layers`` (the split's layers after the first convolution).
-
-    ``"pool1 (MaxPool1d)"`` from the model's own module names (a convolution with its
-    batch norm folded in goes by the convolution's); a layer the model does not
-    register (a head built on the fly) by its type.
-    """
-    names = {id(m): name for name, m in split.wrapper.model.named_modules() if name}
-    originals = list(split.rest_sources) + _flatten(list(split.head))
-    out = []
-    for module, _ in zip(originals, layers, strict=True):
-        kind = type(module).__name__
-        out.append(f"{names[id(module)]} ({kind})" if id(module) in names else f"{kind} in the head")
-    return out
 
 
 def _eval_only(modules: list[nn.Module]) -> bool:
@@ -912,44 +514,4 @@ def first_layer_split(wrapper: nn.Module) -> FirstLayerSplit | None:
     return FirstLayerSplit(wrapper, modules[0], modules[1:], head, [source for _, source in folded[1:]])
 
 
-def deeplift_supported(split: FirstLayerSplit) -> bool:
-    """Whether :meth:`FirstLayerSplit.deeplift` reproduces Captum for this model.
-
-    The model's layers, in order (batch norms unfolded), must be modules Captum knows:
-    linear (``Conv1d``, ``Linear``, eval ``BatchNorm1d``, ``Flatten``, ``Dropout``,
-    ``Identity``), an element-wise non-linearity with a rescale rule, a
-    non-overlapping ``MaxPool1d`` directly after such a non-linearity, or a
-    :class:`~genodash.architectures.GlobalMaxPool` (plain gradient, as in Captum); the
-    head must be an ``nn.Sequential``; each module used once.
-    """
-    if not isinstance(split.head, nn.Sequential):
-        return False
-    inner = split.wrapper.model
-    layers = _flatten(list(inner.ism_split()[0])) + _flatten(list(split.head))
-    if len({id(m) for m in layers}) != len(layers):
-        return False
-    for i, layer in enumerate(layers):
-        if type(layer) in _RESCALE or type(layer) in _LINEAR or type(layer) is GlobalMaxPool:
-            continue
-        if type(layer) is nn.MaxPool1d and i > 0 and type(layers[i - 1]) in _RESCALE:
-            k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
-            s = layer.stride if isinstance(layer.stride, int) else layer.stride[0]
-            d = layer.dilation if isinstance(layer.dilation, int) else layer.dilation[0]
-            if k == s and d == 1:
-                continue
-        return False
-    return True
-
-
-__all__ = [
-    "DEEPLIFT_ELEMENTS_PER_CALL",
-    "DEEPLIFT_EPS",
-    "ELEMENTS_PER_CALL",
-    "POSITIONS_PER_PRODUCT",
-    "SPARSE_FRACTION",
-    "FirstLayerSplit",
-    "deeplift_supported",
-    "first_layer_split",
-    "unfolded_conv1d",
-    "unfolded_conv_transpose1d",
-]
+__all__ = ["DEEPLIFT_ELEMENTS_PER_CALL", "ELEMENTS_PER_CALL", "FirstLayerSplit", "first_layer_split"]

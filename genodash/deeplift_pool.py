@@ -1,6 +1,6 @@
 """DeepLIFT through a ReLU and the max pool after it, in compiled loops.
 
-:class:`genodash.attribution_split._DeepLift` reproduces Captum's rules for a
+:class:`genodash.deeplift_engine.DeepLiftEngine` reproduces Captum's rules for a
 ``ReLU`` followed by a non-overlapping ``MaxPool1d``: the pool's plain gradient
 (each input row's window maxima) reaches the ReLU, whose rescale rule multiplies it
 by ``(relu(z_x) - relu(z_r)) / (z_x - z_r)`` at those maxima (see its notes). In

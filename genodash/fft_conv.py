@@ -10,7 +10,7 @@ fewer; measured 1.6-2.9x faster on 2 CPU cores for 11 to 88 rows (the per-freque
 matrix products are thin). The values agree with ``conv1d`` to float32 rounding
 (about 4e-7 of the output's scale).
 
-DeepLIFT (:mod:`genodash.attribution_split`) uses it for the forward pass and the
+DeepLIFT (:mod:`genodash.deeplift_engine`) uses it for the forward pass and the
 input gradient of such convolutions. The kernel's spectrum (:class:`Spectrum`, about
 50 ms and 80 MB for that layer) is kept per model layer and input length while the
 layer lives and its weights are unchanged (:func:`spectrum_for`).

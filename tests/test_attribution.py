@@ -277,7 +277,8 @@ def test_fast_deeplift_with_every_convolution_by_fft_equals_captum(name, monkeyp
 
 def test_split_is_found_only_where_it_applies():
     from genodash.architectures import Basset, KooCNN
-    from genodash.attribution_split import deeplift_supported, first_layer_split
+    from genodash.attribution_split import first_layer_split
+    from genodash.deeplift_engine import deeplift_supported
     from genodash.targets import TargetOutput
 
     basset = first_layer_split(TargetOutput(_frozen(Basset(2, input_length=60, filters=(4, 4, 4))), 0))
@@ -430,15 +431,15 @@ def test_integrated_gradients_pool_routing_keeps_the_first_maximum_on_ties():
 )
 def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding, dilation, monkeypatch):
     """Matrix products over unfolded windows give conv1d's values, in chunks of any size."""
-    from genodash import attribution_split
-    from genodash.attribution_split import unfolded_conv1d
+    from genodash import unfolded_conv
+    from genodash.unfolded_conv import unfolded_conv1d
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(7, 4, length, generator=g)
     weight, bias = torch.randn(16, 4, kernel, generator=g), torch.randn(16, generator=g)
     expected = nn.functional.conv1d(x, weight, bias, padding=padding, dilation=dilation)
-    for positions in (attribution_split.POSITIONS_PER_PRODUCT, 2 * length, 1):  # 1: one row per product
-        monkeypatch.setattr(attribution_split, "POSITIONS_PER_PRODUCT", positions)
+    for positions in (unfolded_conv.POSITIONS_PER_PRODUCT, 2 * length, 1):  # 1: one row per product
+        monkeypatch.setattr(unfolded_conv, "POSITIONS_PER_PRODUCT", positions)
         out = unfolded_conv1d(x, weight, bias, padding, dilation)
         torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
         assert out.is_contiguous()
@@ -451,7 +452,7 @@ def test_unfolded_first_layer_convolution_equals_conv1d(length, kernel, padding,
 )
 def test_unfolded_first_layer_transpose_equals_conv_transpose1d(length, kernel, padding, dilation):
     """A matrix product and shifted tap sums give conv_transpose1d's values (first layer's input gradient)."""
-    from genodash.attribution_split import unfolded_conv_transpose1d
+    from genodash.unfolded_conv import unfolded_conv_transpose1d
 
     g = torch.Generator().manual_seed(0)
     weight = torch.randn(16, 4, kernel, generator=g)

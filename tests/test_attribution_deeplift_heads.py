@@ -1,4 +1,4 @@
-"""The hook-free DeepLIFT of attribution_split.py through ConvPoolCNN's global-max-pool head.
+"""The hook-free DeepLIFT (deeplift_engine.py) through ConvPoolCNN's global-max-pool head.
 
 ConvPoolCNN (the shipped oct4-mafk model) ends in a global max pool and dense layers.
 Its ``ism_split()`` head is an ``nn.Sequential`` starting with a
@@ -12,13 +12,8 @@ from torch import nn
 
 from genodash.architectures import ConvPoolCNN, GlobalMaxPool
 from genodash.attribution import explain
-from genodash.attribution_split import (
-    FirstLayerSplit,
-    _DeepLift,
-    _tied_maxima,
-    deeplift_supported,
-    first_layer_split,
-)
+from genodash.attribution_split import FirstLayerSplit, first_layer_split
+from genodash.deeplift_engine import DeepLiftEngine, deeplift_supported, tied_maxima
 from genodash.targets import TargetOutput
 
 
@@ -167,8 +162,8 @@ def test_global_max_rule_is_autograds_amax_gradient_with_ties():
     g = torch.randn(n * B, h.shape[1], generator=torch.Generator().manual_seed(0))
     leaf = h.repeat_interleave(B, dim=0).requires_grad_(True)
     (expected,) = torch.autograd.grad(GlobalMaxPool()(leaf), leaf, g)
-    is_max, count = _tied_maxima(h, h.amax(dim=-1))
-    torch.testing.assert_close(_DeepLift._global_max(g, is_max, count, B), expected, rtol=0, atol=0)
+    is_max, count = tied_maxima(h, h.amax(dim=-1))
+    torch.testing.assert_close(DeepLiftEngine._global_max(g, is_max, count, B), expected, rtol=0, atol=0)
 
 
 def test_each_layer_is_checked_and_the_losing_layers_are_named():

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from genodash import compiled, deeplift_pool
-from genodash.attribution_split import DEEPLIFT_EPS, _DeepLift
+from genodash.deeplift_engine import DEEPLIFT_EPS, DeepLiftEngine
 
 pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
 
@@ -36,7 +36,7 @@ def test_same_values_as_the_torch_rule(n, B, C, L, k):
     g = torch.randn(n * B, C, L // k, generator=torch.Generator().manual_seed(1))
     g[0, 4 % C] = 0.0
     ours, pool_below, act_below = deeplift_pool.backward(g, saved, pool, B, L, DEEPLIFT_EPS)
-    theirs, pool_ref, act_ref = _DeepLift._rescale_pool(relu, h, act, pool, idx, g, n, B)
+    theirs, pool_ref, act_ref = DeepLiftEngine._rescale_pool(relu, h, act, pool, idx, g, n, B)
     torch.testing.assert_close(ours, theirs, rtol=0, atol=0)
     torch.testing.assert_close(pool_below, pool_ref, rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(act_below, act_ref, rtol=1e-5, atol=1e-5)
