@@ -3,7 +3,8 @@
 Issue 3 target: batched attribution at least 5x faster than calling Captum one
 sequence at a time, and never slower than Captum batched with its best internal
 batch size. Two workloads, each method's outputs checked equal to Captum's before
-timing, runs interleaved after a warm-up, ratios printed last:
+timing, runs interleaved after a warm-up (short contests repeated for about 6 s),
+ratios printed last:
 
 - ``basset``: the ISM target's workload, a Basset-sized CNN (random weights), 8
   sequences of 1 kb; integrated gradients (50 steps, zero reference), DeepLiftShap
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import platform
 import statistics
 import sys
@@ -46,6 +48,11 @@ from genodash.io import read_fasta  # noqa: E402
 from genodash.models import load_model  # noqa: E402
 from genodash.sequence import one_hot_encode  # noqa: E402
 from genodash.targets import TargetOutput  # noqa: E402
+
+#: Time spent per contest at least (seconds), by repeating short ones; see :func:`interleaved_medians`.
+MIN_SECONDS = 6.0
+#: Most rounds per contest.
+MAX_ROUNDS = 60
 
 
 def basset_workload() -> tuple[torch.nn.Module, torch.Tensor, int]:
@@ -91,12 +98,26 @@ def timed(fn: Callable) -> float:
     return time.perf_counter() - start
 
 
-def interleaved_medians(contenders: dict[str, Callable], repeats: int) -> dict[str, float]:
-    """Median seconds of each contender, run in turn (A B C A B C ...) ``repeats`` times."""
+def interleaved_medians(
+    contenders: dict[str, Callable], repeats: int, seconds: float = MIN_SECONDS
+) -> dict[str, float]:
+    """Median seconds of each contender, run in turn (A B C A B C ...).
+
+    At least ``repeats`` rounds; more (up to :data:`MAX_ROUNDS`) while a round is short,
+    so that about ``seconds`` are spent: a 15 ms contest on this shared machine needs
+    dozens of rounds for a stable median, a 3 s one does not.
+    """
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(repeats):
+    rounds = repeats
+    r = 0
+    while r < rounds:
         for name, fn in contenders.items():
             times[name].append(timed(fn))
+        if r == 0:
+            one_round = sum(t[0] for t in times.values())
+            rounds = max(repeats, min(MAX_ROUNDS, math.ceil(seconds / max(one_round, 1e-9))))
+        r += 1
+    print(f"  ({rounds} interleaved rounds)", flush=True)
     return {name: statistics.median(t) for name, t in times.items()}
 
 

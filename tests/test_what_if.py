@@ -85,3 +85,24 @@ def test_a_mutant_and_its_original_are_drawn_on_one_y_scale(explained):
     assert alone[0] != alone[1]  # different sequences: on their own, different scales
     assert shared[0] <= min(a[0] for a in alone) and shared[1] >= max(a[1] for a in alone)
     assert theirs.axes[0].get_title(loc="left") == f"ism: {explained.records[1].name}"
+
+
+def test_rendered_logos_are_kept_per_session_and_bounded(explained, monkeypatch):
+    """Logo PNGs show the user's sequence: kept in that session's state only, most recent first."""
+    from types import SimpleNamespace
+
+    from genodash.ui import render_cache, state
+
+    monkeypatch.setattr(render_cache, "LOGOS_PER_SESSION", 3)
+    mine, theirs = SimpleNamespace(session_state={}), SimpleNamespace(session_state={})
+    monkeypatch.setattr(render_cache, "st", mine)
+    first = render_cache.logo_png("run", "ism", 0, 0, 50, False, explained)
+    assert first.startswith(b"\x89PNG")
+    assert render_cache.logo_png("run", "ism", 0, 0, 50, False, explained) is first  # not redrawn
+    monkeypatch.setattr(render_cache, "st", theirs)
+    assert render_cache.logo_png("run", "ism", 0, 0, 50, False, explained) is not first  # its own
+    monkeypatch.setattr(render_cache, "st", mine)
+    for end in (60, 70, 80):
+        render_cache.logo_png("run", "ism", 0, 0, end, False, explained)
+    kept = mine.session_state[state.EXPLAIN_LOGO_PNGS]
+    assert [key[4] for key in kept] == [60, 70, 80]  # the oldest window went first

@@ -1,11 +1,18 @@
-"""Rendered figures cached by exact string keys (run id, method, sequence, window)."""
+"""Rendered figures cached by exact keys (run id, method, sequence, window), per browser session."""
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import streamlit as st
 
 from genodash.explanations import ExplanationSet
 from genodash.logos import figure_bytes, heatmap_figure, logo_figure, shared_ylim
+from genodash.ui import state
+
+#: Logo PNGs a session keeps (the most recently shown; tens of kB each), so that moving
+#: the window back, or any other rerun, redraws nothing.
+LOGOS_PER_SESSION = 64
 
 
 def _logo(
@@ -34,7 +41,6 @@ def _logo(
     )
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
 def logo_png(
     run_id: str,
     method: str,
@@ -42,11 +48,24 @@ def logo_png(
     start: int,
     end: int,
     hypothetical: bool,
-    _result: ExplanationSet,
+    result: ExplanationSet,
     scale_with: int | None = None,
 ) -> bytes:
-    """PNG of one logo window; the key is the run id and the window, never the arrays."""
-    return figure_bytes(_logo(_result, method, index, start, end, hypothetical, scale_with), "png")
+    """PNG of one logo window, kept in this browser session only (see :data:`LOGOS_PER_SESSION`).
+
+    The key is the run id and the window, never the arrays. A logo shows the user's
+    sequence, so it is not cached across sessions: it goes when the session does.
+    """
+    cache: OrderedDict = st.session_state.setdefault(state.EXPLAIN_LOGO_PNGS, OrderedDict())
+    key = (run_id, method, index, start, end, hypothetical, scale_with)
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    png = figure_bytes(_logo(result, method, index, start, end, hypothetical, scale_with), "png")
+    cache[key] = png
+    while len(cache) > LOGOS_PER_SESSION:
+        cache.popitem(last=False)  # the least recently shown
+    return png
 
 
 def logo_file(

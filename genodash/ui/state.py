@@ -24,6 +24,8 @@ EXPLAIN_WHAT_IF = "explain_what_if"
 EXPLAIN_LAST_CLICK = "explain_last_click"
 #: (original, mutant) record names that Explain's sequence choice starts with once a mutant was added
 EXPLAIN_PENDING_PICK = "explain_pending_pick"
+#: (run id, method, sequence, window, ...) -> logo PNG: this session's rendered logos, most recent last
+EXPLAIN_LOGO_PNGS = "explain_logo_pngs"
 #: name -> UserModel: models this browser session added (never shared with other sessions)
 USER_MODELS = "user_models"
 #: a model to select in the sidebar on the next run (set before the picker is drawn)
