@@ -89,3 +89,15 @@ def test_every_download_button_leaves_the_page_alone():
 def test_page_icon_is_drawn_locally():
     icon = page_icon(32)
     assert icon.size == (32, 32) and icon.getpixel((28, 31))[3] == 255 and icon.getpixel((0, 0))[3] == 0
+
+
+def test_a_kept_table_selection_does_not_override_the_picker():
+    """Click row 4, then choose variant 7 in the picker: 7 stays (the table still shows row 4 selected)."""
+    from genodash.ui.variant_view import follow_table_click
+
+    last, pick = follow_table_click(None, 3, 0)  # a click on row 4
+    assert (last, pick) == (3, 3)
+    assert follow_table_click(last, 3, 6) == (3, 6)  # picker moved to 7; the same selection is kept
+    assert follow_table_click(3, 5, 6) == (5, 5)  # a click on another row decides again
+    assert follow_table_click(3, None, 6) == (None, 6)  # row deselected: the picker's choice stands
+    assert follow_table_click(None, 3, 6) == (3, 3)  # the same row clicked again after deselecting

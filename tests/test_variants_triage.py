@@ -68,3 +68,28 @@ def test_server_genomes_are_offered_and_left_untouched(app_test, monkeypatch, tm
     assert not at.exception and not at.error
     assert list(at.dataframe[0].value["status"]) == ["scored"]
     assert sorted(p.name for p in folder.iterdir()) == ["hbb.fa"]
+
+
+def test_vcf_keeps_alleles_that_are_not_sequence_as_the_command_line_does(oct4_mafk):
+    """Symbolic, breakend and ``*`` alleles are not scored, but stay in the annotated VCF with a reason."""
+    text = (
+        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+        "U01317.1\t62279\tivs1-1\tG\tA\t.\t.\t.\n"
+        "U01317.1\t62300\tdel1\tC\t<DEL>\t.\t.\t.\n"
+        "U01317.1\t62301\tspan\tA\t*,G\t.\t.\t.\n"
+        "U01317.1\t62302\tbnd\tT\tT[U01317.1:70000[\t.\t.\t.\n"
+    )
+    with Genome(DATA / "hbb_locus" / "U01317.1.fa") as genome:
+        rows = check_entries(parse_text(text), genome, oct4_mafk.card.input_length)
+        rows = score_rows(rows, oct4_mafk, genome)
+    records = [line.split("\t") for line in triage_vcf(rows, oct4_mafk.card).splitlines() if line[0] != "#"]
+    assert [r[:5] for r in records] == [
+        ["U01317.1", "62279", "ivs1-1", "G", "A"],
+        ["U01317.1", "62300", "del1", "C", "<DEL>"],
+        ["U01317.1", "62301", "span", "A", "*"],
+        ["U01317.1", "62301", "span", "A", "G"],
+        ["U01317.1", "62302", "bnd", "T", "T[U01317.1:70000["],
+    ]
+    filters = [r[7].split("GENODASH_FILTER=")[-1] if "FILTER=" in r[7] else "" for r in records]
+    assert filters[1:3] == ["symbolic", "spanning_deletion"] and filters[4] == "breakend"
+    assert records[0][7].startswith("GENODASH=Oct4|")

@@ -76,6 +76,8 @@ VARIANT_ANNOTATION_UPLOAD = "variant_annotation_upload"
 VARIANT_RESULT = "variant_result"
 #: index (into the run's rows) of the variant shown in detail
 VARIANT_PICK = "variant_pick"
+#: the triage table's row (variant index) last acted on: a kept selection does not override the picker
+VARIANT_TABLE_CLICK = "variant_table_click"
 #: a what-if variant replacing the picked one in the detail view
 VARIANT_WHAT_IF = "variant_what_if"
 #: (key) -> computed saliency / rendered figures for this session

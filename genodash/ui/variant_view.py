@@ -115,6 +115,33 @@ def _triage_column_order(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if c not in last] + [c for c in last if c in table.columns]
 
 
+def follow_table_click(
+    last_click: int | None, clicked: int | None, pick: int | None
+) -> tuple[int | None, int | None]:
+    """The variant to inspect after a rerun, given the table's selected row.
+
+    A table keeps its selected row across reruns, so the row only decides when it is a
+    new click; otherwise the "Inspect variant" picker's own choice stands.
+
+    Parameters
+    ----------
+    last_click : int or None
+        The table row (0-based variant index) acted on at an earlier rerun.
+    clicked : int or None
+        The row selected in the table now.
+    pick : int or None
+        The variant the picker shows now.
+
+    Returns
+    -------
+    tuple
+        ``(last_click, pick)`` to keep for the next rerun.
+    """
+    if clicked is not None and clicked != last_click:
+        return clicked, clicked
+    return clicked, pick
+
+
 def show_triage(run: VariantRun) -> int | None:
     """The table of all entries, filterable and sortable; return the row index picked for detail."""
     counts = reason_counts(run.rows)
@@ -146,11 +173,14 @@ def show_triage(run: VariantRun) -> int | None:
         key=f"triage_{run.run_id}",
     )
     picked_rows = event.selection.rows if event is not None else []
-    if picked_rows:
-        index = int(table.iloc[picked_rows[0]]["row"]) - 1
-        if st.session_state.get(state.VARIANT_PICK) != index:
-            st.session_state[state.VARIANT_PICK] = index
-            st.session_state.pop(state.VARIANT_WHAT_IF, None)
+    clicked = int(table.iloc[picked_rows[0]]["row"]) - 1 if picked_rows else None
+    last_click, pick = follow_table_click(
+        st.session_state.get(state.VARIANT_TABLE_CLICK), clicked, st.session_state.get(state.VARIANT_PICK)
+    )
+    st.session_state[state.VARIANT_TABLE_CLICK] = last_click
+    if pick != st.session_state.get(state.VARIANT_PICK):
+        st.session_state[state.VARIANT_PICK] = pick
+        st.session_state.pop(state.VARIANT_WHAT_IF, None)
     c1, c2 = st.columns(2)
     c1.download_button(
         "Table (TSV)",

@@ -72,17 +72,22 @@ def split_alleles(chrom: str, pos: str, ref: str, alts: str, source: str, vid: s
     out: list[Entry] = []
     for alt in alts.split(","):
         one = _short(chrom, pos, ref, alt)
+        site = (chrom, str(position), vid or ".", ref, alt) if alt not in ("", "-") else None
+
+        def rejected(reason: str, detail: str, one: str = one, site: tuple | None = site) -> Rejection:
+            return Rejection(source, one, reason, detail, site)
+
         if alt == "*":
-            out.append(Rejection(source, one, "spanning_deletion", "ALT '*' (deletion on another record)"))
+            out.append(rejected("spanning_deletion", "ALT '*' (deletion on another record)"))
         elif "[" in alt or "]" in alt:
-            out.append(Rejection(source, one, "breakend", f"ALT {alt!r} is a breakend; not supported"))
+            out.append(rejected("breakend", f"ALT {alt!r} is a breakend; not supported"))
         elif alt.startswith("<") or alt in (".", "-", ""):
-            out.append(Rejection(source, one, "symbolic", f"ALT {alt!r} is symbolic; not supported"))
+            out.append(rejected("symbolic", f"ALT {alt!r} is symbolic; not supported"))
         elif not set(alt.upper()) <= _BASES:
             bad = "".join(sorted(set(alt.upper()) - _BASES))
-            out.append(Rejection(source, one, "invalid_bases", f"ALT {alt!r} is not ACGTN: {bad}"))
+            out.append(rejected("invalid_bases", f"ALT {alt!r} is not ACGTN: {bad}"))
         elif alt.upper() == ref_upper:
-            out.append(Rejection(source, one, "ref_equals_alt", f"REF and ALT are both {ref_upper}"))
+            out.append(rejected("ref_equals_alt", f"REF and ALT are both {ref_upper}"))
         else:
             out.append(Variant(chrom, position - 1, ref_upper, alt.upper(), vid or ".", source))
     return out

@@ -89,12 +89,16 @@ class Rejection:
         A key of :data:`REASONS`.
     detail : str
         The specific message, naming the values.
+    site : tuple of str, optional
+        ``(CHROM, POS, ID, REF, ALT)`` as written, when they make a VCF record (a whole
+        POS; one ALT allele), so an annotated VCF can keep the entry; ``None`` otherwise.
     """
 
     source: str
     entry: str
     reason: str
     detail: str
+    site: tuple[str, str, str, str, str] | None = None
 
     @property
     def message(self) -> str:

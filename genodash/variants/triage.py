@@ -215,8 +215,9 @@ def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
     """A sites-only VCF of every row that names a variant, annotated as ``genodash score`` does.
 
     Scored zoo-model rows get ``GENODASH=TASK|REF|ALT|DELTA``, SpliceAI rows the official
-    ``SpliceAI=`` value, and rows not scored ``GENODASH_FILTER=<reason>``. Entries that
-    could not be read as a variant at all are left out (the TSV keeps them).
+    ``SpliceAI=`` value, and rows not scored ``GENODASH_FILTER=<reason>``, also alleles
+    that are not sequence (symbolic, breakend, ``*``), as written. Entries without a
+    VCF record's fields (no whole position) are left out (the TSV keeps them).
 
     Returns
     -------
@@ -228,15 +229,18 @@ def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
     header = output.splice_vcf_header(meta) if spliceai else output.score_vcf_header(meta, card)
     lines = list(header)
     for row in rows:
-        if not isinstance(row.entry, Variant):
+        entry = row.entry
+        if isinstance(entry, Variant):
+            chrom, pos, vid, ref, alt = entry.chrom, str(entry.pos), entry.id, entry.ref, entry.alt
+        elif entry.site is not None:
+            chrom, pos, vid, ref, alt = entry.site
+        else:
             continue
-        v = row.entry
-        vid = re.sub(r"[\s;]+", "_", v.id.strip()) or "."
-        site = [v.chrom, str(v.pos), vid, v.ref, v.alt, ".", ".", "."]
+        site = [chrom, pos, re.sub(r"[\s;]+", "_", vid.strip()) or ".", ref, alt, ".", ".", "."]
         if row.rejection is not None:
             lines.append(output.rejected_vcf_line(site, row.rejection.reason))
         elif row.splice is not None:
-            lines.append(output.splice_vcf_line(site, v, row.splice))
+            lines.append(output.splice_vcf_line(site, entry, row.splice))
         else:
             lines.append(output.score_vcf_line(site, row.score))
     return "\n".join(lines) + "\n"
