@@ -80,7 +80,14 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
     position = c1.number_input("Position", first, last, key=key)
     base = c2.selectbox("New base", list("ACGT"), key=_BASE)
     pressed = c3.button("Run the mutant") or clicked
-    if pressed:
+    observed = fitted.sequence[int(position) - first].upper()
+    if pressed and base == observed:
+        others = ", ".join(b for b in "ACGT" if b != base)
+        st.info(
+            f"Position {position} is {observed} already (the dotted cells of the heatmap): pick one of "
+            f"{others} to see what a change there does."
+        )
+    elif pressed:
         with shown_as_message(f"running the model with position {position} changed to {base}"):
             change = what_if(loaded, result, view, int(position) - first, base)
             st.session_state[state.EXPLAIN_WHAT_IF] = (result.run_id, view, change)
