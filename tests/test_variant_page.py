@@ -100,6 +100,9 @@ def test_filter_keeps_only_matching_rows(app_test):
     next(t for t in at.text_input if t.label.startswith("Filter")).input("ref_mismatch").run()
     table = at.dataframe[0].value
     assert list(table["variant"]) == ["U01317.1:10 A>C"]
+    # one variant not scored: the summary above the table says exactly why (the detail column is far right)
+    summary = next(c.value for c in at.caption if c.value.startswith("1 of 2 scored"))
+    assert summary.endswith("Row 2: REF is A but U01317.1.fa has T at U01317.1:10.")
 
 
 def test_vcf_upload_gzip_with_genotypes_never_shows_them(app_test):

@@ -64,6 +64,10 @@ def test_unscored_rows_keep_whole_offsets():
         (1, column)
     )  # 0.45: moderate
     assert triage_styled(table.iloc[:1]).data["DS_AG"].dtype.kind == "f"  # all scored: numbers, they sort
+    # no row scored at all (a single REF mismatch): still the dash, not "None"
+    alone = triage_table([unscored], ["neither", "acceptor", "donor"], spliceai=True)
+    assert triage_styled(alone).data["DS_AG"].tolist() == [NOT_SCORED]
+    assert triage_styled(alone).data["max DS"].tolist() == [NOT_SCORED]
 
 
 def test_every_download_button_leaves_the_page_alone():

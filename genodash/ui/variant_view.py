@@ -47,6 +47,8 @@ from genodash.variants.windows import build_windows
 SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "deep_lift_shap")
 #: What a score cell shows for an entry that was not scored (Streamlit would show "None").
 NOT_SCORED = "–"
+#: Up to this many variants not scored, the summary above the table says why for each.
+FEW_DETAILS = 3
 
 
 @dataclass
@@ -150,6 +152,9 @@ def show_triage(run: VariantRun) -> int | None:
     summary = f"{scored:,} of {len(run.rows):,} scored"
     if counts:
         summary += "; not scored: " + ", ".join(f"{n} {reason_text(r)}" for r, n in counts.items())
+    unscored = run.table[run.table["status"] != "scored"]
+    if 0 < len(unscored) <= FEW_DETAILS:  # few: say exactly why here, not only in the wide table
+        summary += ". " + " ".join(f"Row {r.row}: {r.detail.rstrip('.')}." for r in unscored.itertuples())
     st.caption(summary)
     c1, c2 = st.columns([1, 2])
     status = c1.multiselect("Show", ["scored", "not scored"], default=["scored", "not scored"])

@@ -190,6 +190,9 @@ def triage_table(rows: Sequence[TriageRow], tasks: Sequence[str], spliceai: bool
             record["max |delta|"] = float(np.abs(summary).max()) if summary is not None else None
         records.append(record)
     table = pd.DataFrame.from_records(records)
+    for name in table.columns:
+        if name in SCORE_NAMES or name in ("max DS", "max |delta|") or name.startswith("delta "):
+            table[name] = table[name].astype(float)  # numbers (NaN where not scored), even if no row was
     for name in ("DP_AG", "DP_AL", "DP_DG", "DP_DL"):
         if name in table.columns:  # offsets stay whole numbers (not 2.0) when some rows have none
             table[name] = table[name].astype("Int64")
