@@ -31,6 +31,9 @@ def test_logo_reading_notes_negligible_scores_and_gained_sites():
     gain = spliceai_logo_reading(ivs1_110, "acceptor", 2)
     assert gain.startswith("This is the gained acceptor (DS_AG 0.45)") and "nearly flat" in gain
     assert spliceai_logo_reading(ivs1_110, "acceptor", 21) is None  # the lost site: both logos have it
+    ivs1_1 = row_with(0.0, 0.0, 0.49, 0.98, dps=(-39, -1, -17, -1))
+    lost = spliceai_logo_reading(ivs1_1, "donor", -1)
+    assert lost.startswith("This is the lost donor (DS_DL 0.98)") and "ALT has little donor" in lost
     assert spliceai_logo_reading(ivs1_110, "donor", 2) is None
 
 

@@ -349,7 +349,8 @@ def spliceai_logo_reading(row: TriageRow, task: str, offset: int) -> str | None:
     str or None
         A plain-language note when every delta score is below the lowest cut-off (the
         logos show what the model reads there, not an effect), or when the explained
-        site is the largest gain (REF has little probability there to explain).
+        site is the largest gain (REF has little probability there to explain) or loss
+        (ALT has little left).
     """
     top = best(row.splice.scores)
     scores = {name: getattr(top, name.lower()) for name in SCORE_NAMES}
@@ -364,6 +365,13 @@ def spliceai_logo_reading(row: TriageRow, task: str, offset: int) -> str | None:
         return (
             f"This is the gained {task} ({gain} {scores[gain]:.2f}): REF has little {task} probability "
             "here, so its logo is nearly flat; the ALT logo shows what the model reads at the new site."
+        )
+    loss = "DS_AL" if task == "acceptor" else "DS_DL"
+    if scores[loss] >= THRESHOLDS[0] and getattr(top, "dp" + loss[2:].lower()) == offset:
+        return (
+            f"This is the lost {task} ({loss} {scores[loss]:.2f}): ALT has little {task} probability left "
+            "here, so its logo is nearly flat; the REF logo shows what the model read at the site the "
+            "variant destroys."
         )
     return None
 
