@@ -77,6 +77,11 @@ def test_demo_variants_triage_detail_logos_and_what_if(app_test):
     assert detail["ALT - REF"].to_numpy() == pytest.approx((detail["ALT"] - detail["REF"]).to_numpy())
     assert len(at.get("image")) == 3  # REF, ALT, ALT - REF logos
     assert len(at.get("plotly_chart")) == 2  # REF/ALT bars and the ISM heatmap
+    # the what-if starts at the middle column with a base that changes it, never the one already there
+    hbs = table.index[table["variant"] == "U01317.1:62206 A>T"].item()
+    at.selectbox(key="variant_pick").set_value(hbs).run()
+    assert next(s for s in at.selectbox if s.label == "What-if: position").value == 62206
+    assert next(s for s in at.selectbox if s.label == "New base").value == "C"  # not its REF, A
     # drill down into the insertion: its logos are aligned on one axis, with inserted columns
     at.selectbox(key="variant_pick").set_value(13).run()
     assert not at.exception and not errors(at)

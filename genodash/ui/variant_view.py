@@ -580,7 +580,12 @@ def _heatmap(loaded: LoadedModel, run: VariantRun, row: TriageRow, saliency: Var
     # its own key, and a click draws them anew (a new widget key) at the clicked cell.
     pick_key = f"variant_pick_{run.run_id}_{row.label}"
     positions = list(range(first, first + width))
-    pick = st.session_state.get(pick_key, {"position": first + width // 2, "base": "A", "version": 0})
+    if pick_key not in st.session_state:  # the middle column, and a base that changes it
+        there = saliency.ism_sequence[width // 2].upper()
+        st.session_state[pick_key] = {
+            "position": first + width // 2, "base": next(b for b in "ACGT" if b != there), "version": 0
+        }  # fmt: skip
+    pick = st.session_state[pick_key]
     clicked = False
     if points and "x" in points[0] and "y" in points[0]:
         click = (int(points[0]["x"]), str(points[0]["y"]))
