@@ -24,6 +24,13 @@ from genodash.targets import TargetOutput, is_background_task
 
 #: Most sequences explained in one run (each method runs on every one).
 MAX_SEQUENCES = 20
+#: How to read the agreement panel (shown under it).
+AGREEMENT_GUIDE = (
+    "Rank correlation: Spearman's correlation of the two methods' |importance| over the positions "
+    "(1: the same order, 0: unrelated). Top k overlap: the share of the k most important positions "
+    "(a tenth of the sequence) that both methods pick; two unrelated maps share about 0.1 by chance. "
+    "ISM measures what the model does when a base changes, so agreement with ISM is the one to check first."
+)
 #: Most full-model mutant passes allowed when a model has no fast ISM path (ISM and
 #: occlusion: one pass per substitution or occluded position).
 MAX_SLOW_ISM_MUTANTS = 30_000
@@ -64,6 +71,27 @@ class ExplanationSet:
     attributions: dict[str, Attribution]
     agreement: pd.DataFrame | None
     settings: dict = field(default_factory=dict)
+
+    def agreement_table(self, index: int) -> pd.DataFrame | None:
+        """The agreement panel for sequence ``index``: its own figures, and the mean over all.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            One row per pair of methods: ``method A``, ``method B``, ``rank correlation``
+            and ``top k overlap`` on this sequence, then (several sequences) the same
+            means over all of them, rounded to two decimals; ``None`` with fewer than two
+            methods.
+        """
+        if self.agreement is None:
+            return None
+        importance = {m: a.position_importance()[index : index + 1] for m, a in self.attributions.items()}
+        table = method_agreement(importance)
+        if len(self.records) > 1:
+            n = len(self.records)
+            means = self.agreement.iloc[:, 2:].rename(columns=lambda c: f"{c}, mean of {n}")
+            table = pd.concat([table, means.reset_index(drop=True)], axis=1)
+        return table.round(2)
 
     def ism_disagreements(self) -> dict[str, list[int]]:
         """Method -> 0-based sequences whose top positions mostly miss ISM's (see

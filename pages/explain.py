@@ -5,6 +5,7 @@ import streamlit as st
 from genodash.attribution import BASELINES, METHODS
 from genodash.attribution_figures import ism_heatmap, track_figure
 from genodash.explanations import (
+    AGREEMENT_GUIDE,
     MAX_SEQUENCES,
     default_methods,
     explain_records,
@@ -139,9 +140,11 @@ if fitted.action != "kept":
 for method, attribution in result.attributions.items():
     for warning in attribution.warnings:
         st.warning(f"**{method}**: {warning}")
-if result.agreement is not None:
-    st.markdown("**How much the methods agree** (per-position importance, by magnitude)")
-    st.dataframe(result.agreement, hide_index=True)
+if (agreement := result.agreement_table(view)) is not None:
+    st.markdown(f"**How much the methods agree** on {result.records[view].name} (per-position importance, "
+                "by magnitude)")  # fmt: skip
+    st.dataframe(agreement, hide_index=True)
+    st.caption(AGREEMENT_GUIDE)
 for message in result.ism_disagreement_messages():
     st.warning(message)
 correction_note = result.gradient_correction_note()

@@ -35,6 +35,20 @@ def test_results_shapes_agreement_and_coordinates(example):
     )
 
 
+def test_agreement_panel_per_sequence_and_mean(example):
+    """The panel gives the shown sequence's own figures next to the mean over all sequences."""
+    from genodash.agreement import method_agreement
+
+    table = example.agreement_table(1)
+    assert list(table.columns) == [
+        "method A", "method B", "rank correlation", "top 20 overlap",
+        "rank correlation, mean of 2", "top 20 overlap, mean of 2",
+    ]  # fmt: skip
+    own = method_agreement({m: a.position_importance()[1:2] for m, a in example.attributions.items()})
+    assert table["rank correlation"][0] == round(own["rank correlation"][0], 2)
+    assert table["rank correlation, mean of 2"][0] == round(example.agreement["rank correlation"][0], 2)
+
+
 def test_peak_window_and_figures(example):
     start, width = example.peak_window(0, 50)
     assert width == 50 and 0 <= start <= 150

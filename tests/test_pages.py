@@ -101,6 +101,7 @@ def test_explain_page_logos_track_heatmap_agreement(app_test):
     assert len(at.get("plotly_chart")) == 2  # track and ISM heatmap
     agreement = at.dataframe[0].value
     assert set(agreement["method A"]) | set(agreement["method B"]) == {"saliency", "deep_lift_shap", "ism"}
+    assert any(c.value.startswith("Rank correlation: Spearman") for c in at.caption)  # how to read it
     # oct4-mafk's max pools lose part of the output change under DeepLIFT's rules: the page says so,
     # and names the layers, instead of failing silently
     (deeplift_warning,) = [w.value for w in at.warning if "deep_lift_shap**: Completeness" in w.value]
