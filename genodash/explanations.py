@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -378,6 +379,16 @@ def _cheaper(method: str) -> str:
     if method == "gradient_shap":
         return "choose fewer sequences, or saliency"
     return "choose fewer sequences or another method"
+
+
+def results_not_in(result: ExplanationSet, records: Sequence[Record]) -> int:
+    """How many of ``result``'s sequences (name and sequence) are not among ``records`` now.
+
+    The Explain page keeps a run's results on screen while the user edits the input; a
+    count above 0 says they are from sequences no longer there.
+    """
+    now = {(r.name, r.sequence) for r in records}
+    return sum((r.name, r.sequence) not in now for r in result.records)
 
 
 def explain_records(

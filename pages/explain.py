@@ -11,6 +11,7 @@ from genodash.explanations import (
     explain_records,
     first_informative_task,
     ig_not_preselected_note,
+    results_not_in,
     slow_passes,
     time_estimate_note,
 )
@@ -119,6 +120,11 @@ if failed:
 result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods, then press Run.", card.name)
 
 st.subheader(f"Why {result.model_name} predicts {result.target}")
+if missing := results_not_in(result, records):
+    st.info(
+        f"These results are from the last Run: {missing} of its {len(result.records)} sequence(s) are not "
+        "among the sequences above any more. Press Run to explain the ones chosen now."
+    )
 view, compare = 0, None
 if len(result.records) > 1:
     c1, c2 = st.columns(2)
