@@ -148,6 +148,14 @@ def test_spliceai_report_has_scores_words_licence_settings_guide_and_stamp(splic
         in text
     )
     assert "background-color: #ffdd57" in doc  # the 0.45 cell is coloured as 'moderate'
+    # a control with no effect (HbS): the headline says so instead of naming a "low" largest score
+    variant = Variant("U01317.1", 62205, "A", "T", "HbS", "line 1")
+    hbs = DeltaScores("T", "HBB", 0.0, 0.0, 0.0, 0.01, 8, -37, -17, 34)
+    row = TriageRow(variant, CheckedVariant(variant, "U01317.1", 73308), splice=VariantScores((hbs,)))
+    assert (
+        "No splicing change predicted: every delta score is below 0.2 (largest DS_DL 0.01, donor loss in HBB)."
+        in words(variant_report(row, spliceai_card, DEMO))
+    )
     assert "Model spliceai, version 1.3.1 Licence Weights: CC BY-NC 4.0 (non-commercial use only)" in text
     assert weights.LICENSE in text and "Citation Jaganathan K" in text
     assert "Distance (-D) 50 nt searched" in text and "Mask (-M) 0: unmasked scores" in text

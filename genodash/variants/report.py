@@ -246,6 +246,11 @@ def _spliceai_summary(row: TriageRow) -> str:
     value = getattr(top, name.lower())
     offset = getattr(top, "dp" + name[2:].lower())
     v = row.entry
+    if value < THRESHOLDS[0]:  # e.g. HbS: a control with no splicing effect
+        return (
+            f'<p class="summary">No splicing change predicted: every delta score is below {THRESHOLDS[0]} '
+            f"(largest {name} {value:.2f}, {SCORE_MEANINGS[name]} in {_e(top.gene)}).</p>"
+        )
     return (
         f'<p class="summary">Largest score: <b>{name} {value:.2f}</b> '
         f'<span class="word" style="{threshold_colour(float(value))}">{_e(strength(value))}</span>: '
