@@ -153,8 +153,8 @@ def test_spliceai_report_has_scores_words_licence_settings_guide_and_stamp(splic
     hbs = DeltaScores("T", "HBB", 0.0, 0.0, 0.0, 0.01, 8, -37, -17, 34)
     row = TriageRow(variant, CheckedVariant(variant, "U01317.1", 73308), splice=VariantScores((hbs,)))
     assert (
-        "No splicing change predicted: every delta score is below 0.2 (largest DS_DL 0.01, donor loss in HBB)."
-        in words(variant_report(row, spliceai_card, DEMO))
+        "No splicing change predicted: every delta score is below 0.2 "
+        "(largest DS_DL 0.01, donor loss in HBB)." in words(variant_report(row, spliceai_card, DEMO))
     )
     assert "Model spliceai, version 1.3.1 Licence Weights: CC BY-NC 4.0 (non-commercial use only)" in text
     assert weights.LICENSE in text and "Citation Jaganathan K" in text
