@@ -203,3 +203,6 @@ def test_spliceai_demo_scores_tracks_and_saliency(app_test, deferred):
     assert len(at.get("image")) == 3
     _, report = report_download(at, deferred)  # now with the logos on screen
     assert report.count('<img src="data:image/png;base64,') == 3 and "not computed" not in report
+    # IVS1-1 destroys the donor: the page and the report say why ALT's logo is nearly flat
+    assert any(c.value.startswith("This is the lost donor (DS_DL 0.98)") for c in at.caption)
+    assert "This is the lost donor (DS_DL 0.98)" in report

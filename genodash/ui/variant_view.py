@@ -484,11 +484,14 @@ def _report_logos(run: VariantRun, row: TriageRow, key: tuple | None) -> tuple[l
     if saliency is None:
         return [], ""
     figures = [ReportFigure(which, cache[(*key, which)]) for which in ("REF", "ALT", "ALT - REF")]
-    _, _, _, _method, _task, offset, _flank = key  # as show_saliency builds it
+    _, _, _, _method, task, offset, _flank = key  # as show_saliency builds it
     where = f" at {row.entry.chrom}:{row.entry.pos + offset} (DP {offset:+d})" if offset is not None else ""
     note = (
         f"Method {saliency.method}: attributions of the {saliency.target} output{where}, REF and ALT aligned."
     )
+    spliced = offset is not None and row.splice is not None
+    if spliced and (reading := spliceai_logo_reading(row, task, offset)):
+        note += " " + reading  # e.g. why one of the logos is nearly flat
     return figures, note
 
 

@@ -76,7 +76,7 @@ ul.guide li { margin: 0 0 0.8mm; break-inside: avoid; }
 .scale { margin: 0.8mm 0 0; font-size: 8pt; }
 .scale span { margin-right: 0.8mm; padding: 0 0.8mm; font-size: 7.5pt; }
 .nw { white-space: nowrap; }
-.logos { display: grid; grid-template-columns: 1fr 1fr; gap: 1mm 4mm; align-items: start; }
+.logos { display: grid; grid-template-columns: 1fr; gap: 1mm 4mm; align-items: start; }
 figure { margin: 0; }
 figure img { width: 100%; height: auto; display: block; }
 footer { margin-top: 3mm; padding-top: 1mm; border-top: 1px solid #ccc; font-size: 7.5pt; color: #444;
