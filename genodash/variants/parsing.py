@@ -71,26 +71,29 @@ def split_alleles(chrom: str, pos: str, ref: str, alts: str, source: str, vid: s
         return [Rejection(source, entry, "no_alt", "ALT is '.', there is no alternate allele")]
     out: list[Entry] = []
     for alt in alts.split(","):
-        one = _short(chrom, pos, ref, alt)
-        site = (chrom, str(position), vid or ".", ref, alt) if alt not in ("", "-") else None
-
-        def rejected(reason: str, detail: str, one: str = one, site: tuple | None = site) -> Rejection:
-            return Rejection(source, one, reason, detail, site)
-
-        if alt == "*":
-            out.append(rejected("spanning_deletion", "ALT '*' (deletion on another record)"))
-        elif "[" in alt or "]" in alt:
-            out.append(rejected("breakend", f"ALT {alt!r} is a breakend; not supported"))
-        elif alt.startswith("<") or alt in (".", "-", ""):
-            out.append(rejected("symbolic", f"ALT {alt!r} is symbolic; not supported"))
-        elif not set(alt.upper()) <= _BASES:
-            bad = "".join(sorted(set(alt.upper()) - _BASES))
-            out.append(rejected("invalid_bases", f"ALT {alt!r} is not ACGTN: {bad}"))
-        elif alt.upper() == ref_upper:
-            out.append(rejected("ref_equals_alt", f"REF and ALT are both {ref_upper}"))
-        else:
+        problem = _allele_problem(ref_upper, alt)
+        if problem is None:
             out.append(Variant(chrom, position - 1, ref_upper, alt.upper(), vid or ".", source))
+            continue
+        site = (chrom, str(position), vid or ".", ref, alt) if alt not in ("", "-") else None
+        out.append(Rejection(source, _short(chrom, pos, ref, alt), *problem, site))
     return out
+
+
+def _allele_problem(ref: str, alt: str) -> tuple[str, str] | None:
+    """Why one ALT allele cannot be scored against ``ref`` (upper case): ``(reason, detail)``, or ``None``."""
+    if alt == "*":
+        return "spanning_deletion", "ALT '*' (deletion on another record)"
+    if "[" in alt or "]" in alt:
+        return "breakend", f"ALT {alt!r} is a breakend; not supported"
+    if alt.startswith("<") or alt in (".", "-", ""):
+        return "symbolic", f"ALT {alt!r} is symbolic; not supported"
+    if not set(alt.upper()) <= _BASES:
+        bad = "".join(sorted(set(alt.upper()) - _BASES))
+        return "invalid_bases", f"ALT {alt!r} is not ACGTN: {bad}"
+    if alt.upper() == ref:
+        return "ref_equals_alt", f"REF and ALT are both {ref}"
+    return None
 
 
 def parse_line(line: str, source: str) -> list[Entry]:
