@@ -121,9 +121,14 @@ result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods
 
 st.subheader(f"Why {result.model_name} predicts {result.target}")
 if missing := results_not_in(result, records):
+    which = (
+        "its sequences are"
+        if missing == len(result.records)
+        else f"{missing} of its {len(result.records)} sequences are"
+    )
     st.info(
-        f"These results are from the last Run: {missing} of its {len(result.records)} sequence(s) are not "
-        "among the sequences above any more. Press Run to explain the ones chosen now."
+        f"These results are from the last Run: {which} no longer among those above. Press Run to explain "
+        "the ones chosen now."
     )
 view, compare = 0, None
 if len(result.records) > 1:
@@ -149,7 +154,8 @@ for method, attribution in result.attributions.items():
 if (agreement := result.agreement_table(view)) is not None:
     st.markdown(f"**How much the methods agree** on {result.records[view].name} (per-position importance, "
                 "by magnitude)")  # fmt: skip
-    st.dataframe(agreement, hide_index=True)
+    two_decimals = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(agreement, hide_index=True, column_config=dict.fromkeys(agreement.columns[2:], two_decimals))
     st.caption(AGREEMENT_GUIDE)
 for message in result.ism_disagreement_messages():
     st.warning(message)

@@ -120,7 +120,7 @@ def test_explain_page_logos_track_heatmap_agreement(app_test):
     assert not any("from the last Run" in i.value for i in at.info)
     at.text_area(key="explain_text").set_value(">mine\n" + "ACGT" * 50 + "\n").run()
     assert not at.exception
-    assert any("from the last Run: 1 of its 1 sequence(s) are not among" in i.value for i in at.info)
+    assert any("from the last Run: its sequences are no longer among those above" in i.value for i in at.info)
 
 
 def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from genodash.spliceai import weights
+from genodash.ui.markdown import literal
 
 from .conftest import DATA, button, errors
 
@@ -80,6 +81,10 @@ def test_demo_variants_triage_detail_logos_and_what_if(app_test):
     # the what-if starts at the middle column with a base that changes it, never the one already there
     hbs = table.index[table["variant"] == "U01317.1:62206 A>T"].item()
     at.selectbox(key="variant_pick").set_value(hbs).run()
+    # chosen in the picker: the table is drawn anew with no row ticked, so one click on any row switches
+    assert (
+        at.session_state["variant_table_generation"] == 1 and at.session_state["variant_table_click"] is None
+    )
     assert next(s for s in at.selectbox if s.label == "What-if: position").value == 62206
     assert next(s for s in at.selectbox if s.label == "New base").value == "C"  # not its REF, A
     # drill down into the insertion: its logos are aligned on one axis, with inserted columns
@@ -107,7 +112,7 @@ def test_filter_keeps_only_matching_rows(app_test):
     assert list(table["variant"]) == ["U01317.1:10 A>C"]
     # one variant not scored: the summary above the table says exactly why (the detail column is far right)
     summary = next(c.value for c in at.caption if c.value.startswith("1 of 2 scored"))
-    assert summary.endswith("Row 2: REF is A but U01317.1.fa has T at U01317.1:10.")
+    assert summary.endswith(literal("Row 2: REF is A but U01317.1.fa has T at U01317.1:10."))
 
 
 def test_vcf_upload_gzip_with_genotypes_never_shows_them(app_test):

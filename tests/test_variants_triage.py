@@ -93,3 +93,5 @@ def test_vcf_keeps_alleles_that_are_not_sequence_as_the_command_line_does(oct4_m
     filters = [r[7].split("GENODASH_FILTER=")[-1] if "FILTER=" in r[7] else "" for r in records]
     assert filters[1:3] == ["symbolic", "spanning_deletion"] and filters[4] == "breakend"
     assert records[0][7].startswith("GENODASH=Oct4|")
+    table = triage_table(rows, oct4_mafk.card.tasks, spliceai=False)
+    assert list(table["ID"]) == ["ivs1-1", "del1", "span", "span", "bnd"]  # also for the rows not scored

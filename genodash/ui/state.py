@@ -78,6 +78,8 @@ VARIANT_RESULT = "variant_result"
 VARIANT_PICK = "variant_pick"
 #: the triage table's row (variant index) last acted on: a kept selection does not override the picker
 VARIANT_TABLE_CLICK = "variant_table_click"
+#: bumped when the picker chooses a variant: the triage table is drawn anew, no row ticked
+VARIANT_TABLE_GENERATION = "variant_table_generation"
 #: a what-if variant replacing the picked one in the detail view
 VARIANT_WHAT_IF = "variant_what_if"
 #: (key) -> computed saliency / rendered figures for this session

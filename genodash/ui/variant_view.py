@@ -15,6 +15,7 @@ from genodash.models import LoadedModel, ModelCard
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
 from genodash.ui.loaders import cached_spliceai_scorer
+from genodash.ui.markdown import literal
 from genodash.ui.progress import progress_bar
 from genodash.ui.variant_inputs import ReferenceChoice
 from genodash.variants.checking import check_variant
@@ -155,7 +156,7 @@ def show_triage(run: VariantRun) -> int | None:
     unscored = run.table[run.table["status"] != "scored"]
     if 0 < len(unscored) <= FEW_DETAILS:  # few: say exactly why here, not only in the wide table
         summary += ". " + " ".join(f"Row {r.row}: {r.detail.rstrip('.')}." for r in unscored.itertuples())
-    st.caption(summary)
+    st.caption(literal(summary))  # reason texts hold '*'; details hold what the user typed
     c1, c2 = st.columns([1, 2])
     status = c1.multiselect("Show", ["scored", "not scored"], default=["scored", "not scored"])
     query = c2.text_input("Filter (variant, ID, reason)", placeholder="e.g. IVS1 or ref_mismatch")
@@ -175,7 +176,9 @@ def show_triage(run: VariantRun) -> int | None:
         },
         on_select="rerun",
         selection_mode="single-row",
-        key=f"triage_{run.run_id}",
+        # a new table (no row ticked) after the picker chose another variant: one click on any row then
+        # switches to it, also on the row that was ticked before
+        key=f"triage_{run.run_id}_{st.session_state.get(state.VARIANT_TABLE_GENERATION, 0)}",
     )
     picked_rows = event.selection.rows if event is not None else []
     clicked = int(table.iloc[picked_rows[0]]["row"]) - 1 if picked_rows else None
@@ -217,8 +220,17 @@ def show_triage(run: VariantRun) -> int | None:
             + (f" ({run.rows[i].entry.id})" if run.rows[i].entry.id not in ("", ".") else "")
         ),
         key=state.VARIANT_PICK,
-        on_change=lambda: st.session_state.pop(state.VARIANT_WHAT_IF, None),
+        on_change=_picked_in_the_picker,
     )
+
+
+def _picked_in_the_picker() -> None:
+    """The picker chose a variant: drop the what-if, and untick the table's row (see :func:`show_triage`)."""
+    st.session_state.pop(state.VARIANT_WHAT_IF, None)
+    st.session_state[state.VARIANT_TABLE_GENERATION] = (
+        st.session_state.get(state.VARIANT_TABLE_GENERATION, 0) + 1
+    )
+    st.session_state[state.VARIANT_TABLE_CLICK] = None
 
 
 def _score_what_if(loaded: LoadedModel, run: VariantRun, row: TriageRow, position: int, base: str) -> None:

@@ -168,7 +168,7 @@ def triage_table(rows: Sequence[TriageRow], tasks: Sequence[str], spliceai: bool
             "row": index + 1,
             "source": row.entry.source,
             "variant": row.label,
-            "ID": v.id if v is not None else "",
+            "ID": v.id if v is not None else (row.entry.site[2] if row.entry.site is not None else ""),
             "kind": v.kind if v is not None else "",
             "status": status,
             "reason": reason,
