@@ -18,6 +18,7 @@ from genodash.explanations import (
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
+from genodash.ui.markdown import short_label
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
 from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
@@ -53,7 +54,7 @@ names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)
 chosen = left.multiselect(
     f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=default_choice(names, records),
-    max_selections=MAX_SEQUENCES,
+    max_selections=MAX_SEQUENCES, format_func=short_label,  # long FASTA names: chips stay one line
 )  # fmt: skip
 task = right.selectbox("Output to explain", card.tasks, index=first_informative_task(card.tasks))
 window = None

@@ -1,4 +1,4 @@
-"""Text shown through Streamlit's Markdown (captions, info boxes, headings) exactly as written."""
+"""Text shown through Streamlit's widgets and Markdown (captions, info boxes, headings) as written."""
 
 from __future__ import annotations
 
@@ -27,4 +27,22 @@ def literal(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-__all__ = ["literal"]
+#: Longest label a chip of a multiselect shows whole (a FASTA name can be a whole line).
+LABEL_LENGTH = 40
+
+
+def short_label(label: str) -> str:
+    """``label`` cut to :data:`LABEL_LENGTH` characters with an ellipsis (the value keeps it whole).
+
+    Parameters
+    ----------
+    label : str
+
+    Returns
+    -------
+    str
+    """
+    return label if len(label) <= LABEL_LENGTH else label[: LABEL_LENGTH - 1] + "…"
+
+
+__all__ = ["LABEL_LENGTH", "literal", "short_label"]
