@@ -115,10 +115,11 @@ def test_filter_keeps_only_matching_rows(app_test):
     assert summary.endswith(literal("Row 2: REF is A but U01317.1.fa has T at U01317.1:10."))
 
 
-def test_vcf_upload_gzip_with_genotypes_never_shows_them(app_test):
+def test_vcf_upload_gzip_with_genotypes_never_shows_them(app_test, deferred):
     vcf = (
-        "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tPATIENT_A\tPATIENT_B\n"
-        "U01317.1\t62279\t.\tG\tA,T\t.\t.\t.\tGT:GQ\t0/1:SECRET_GQ_99\t1/1:SECRET_GQ_42\n"
+        "##fileformat=VCFv4.2\n##contig=<ID=U01317.1,length=73308>\n"
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tPATIENT_A\tPATIENT_B\n"
+        "U01317.1\t62279\t.\tG\tA,T\t.\t.\tNOTE=family\tGT:GQ\t0/1:SECRET_GQ_99\t1/1:SECRET_GQ_42\n"
         "U01317.1\t62283\t.\tG\t<DEL>\t.\t.\t.\tGT\t0/1\t0/0\n"
     )
     at = variant_page(app_test)
@@ -131,6 +132,12 @@ def test_vcf_upload_gzip_with_genotypes_never_shows_them(app_test):
     assert list(table["reason"]) == ["", "", "symbolic"]
     shown = " ".join(str(e.value) for e in at.main if hasattr(e, "value")) + table.to_csv()
     assert "SECRET" not in shown and "PATIENT" not in shown and "0/1" not in shown
+    # the annotated VCF keeps the upload's header lines and INFO, never its genotypes
+    (button_,) = [b for b in at.get("download_button") if b.proto.label == "Annotated VCF (sites only)"]
+    _, make = deferred[button_.proto.deferred_file_id]
+    annotated = make().decode()
+    assert "##contig=<ID=U01317.1,length=73308>" in annotated and "NOTE=family;GENODASH=" in annotated
+    assert "SECRET" not in annotated and "PATIENT" not in annotated and "0/1" not in annotated
 
 
 def test_not_a_vcf_is_a_clear_message_and_the_text_is_kept(app_test):

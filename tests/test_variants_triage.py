@@ -95,3 +95,45 @@ def test_vcf_keeps_alleles_that_are_not_sequence_as_the_command_line_does(oct4_m
     assert records[0][7].startswith("GENODASH=Oct4|")
     table = triage_table(rows, oct4_mafk.card.tasks, spliceai=False)
     assert list(table["ID"]) == ["ivs1-1", "del1", "span", "span", "bnd"]  # also for the rows not scored
+
+
+def test_vcf_input_keeps_its_header_ids_and_info_per_allele(oct4_mafk):
+    """As genodash score: the input's ## lines head the output, each allele keeps its record's INFO."""
+    from genodash.variants.output import info_numbers
+    from genodash.variants.parsing import VcfStream
+    from genodash.variants.triage import VcfInput, vcf_record_sites
+
+    text = (
+        "##fileformat=VCFv4.2\n##reference=U01317.1.fa\n##contig=<ID=U01317.1,length=73308>\n"
+        '##INFO=<ID=AF,Number=A,Type=Float,Description="allele frequency">\n'
+        '##INFO=<ID=NOTE,Number=1,Type=String,Description="a note">\n'
+        "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+        "U01317.1\t62279\tivs1-1\tG\tA,T\t50\tPASS\tAF=0.1,0.2;NOTE=x\tGT\t0/1\n"
+        "U01317.1\t62300\tdel1\tC\t<DEL>\t.\t.\tNOTE=sv\tGT\t0/1\n"
+    )
+    entries, sites = [], {}
+    with VcfStream(text.encode()) as stream:
+        numbers = info_numbers(stream.header.meta)
+        for _, fields, line_entries in stream:
+            entries += line_entries
+            sites.update(vcf_record_sites(fields, line_entries, numbers))
+        vcf = VcfInput(tuple(stream.header.meta), sites)
+    with Genome(DATA / "hbb_locus" / "U01317.1.fa") as genome:
+        rows = score_rows(check_entries(entries, genome, oct4_mafk.card.input_length), oct4_mafk, genome)
+    lines = triage_vcf(rows, oct4_mafk.card, vcf).splitlines()
+    assert lines[:3] == [
+        "##fileformat=VCFv4.2",
+        "##reference=U01317.1.fa",
+        "##contig=<ID=U01317.1,length=73308>",
+    ]
+    assert any(line.startswith("##INFO=<ID=AF,") for line in lines)
+    records = [line.split("\t") for line in lines if not line.startswith("#")]
+    assert [r[:7] for r in records] == [
+        ["U01317.1", "62279", "ivs1-1", "G", "A", "50", "PASS"],
+        ["U01317.1", "62279", "ivs1-1", "G", "T", "50", "PASS"],
+        ["U01317.1", "62300", "del1", "C", "<DEL>", ".", "."],
+    ]
+    assert records[0][7].startswith("AF=0.1;NOTE=x;GENODASH=Oct4|")  # its own allele's frequency
+    assert records[1][7].startswith("AF=0.2;NOTE=x;GENODASH=Oct4|")
+    assert records[2][7] == "NOTE=sv;GENODASH_FILTER=symbolic"
+    assert all("0/1" not in line for line in lines)  # genotypes never copied

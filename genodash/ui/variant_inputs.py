@@ -12,6 +12,7 @@ from genodash.spliceai.genes import BUILT_IN, parse_gene_table
 from genodash.ui import state
 from genodash.ui.loaders import cached_gene_table
 from genodash.ui.sequence_input import MAX_UPLOAD_MB
+from genodash.variants.output import info_numbers
 from genodash.variants.parsing import VcfStream, looks_like_vcf, parse_text
 from genodash.variants.references import (
     GENOMES_DIR_ENV,
@@ -19,6 +20,7 @@ from genodash.variants.references import (
     demo_variants_text,
     server_references,
 )
+from genodash.variants.triage import VcfInput, vcf_record_sites
 
 UPLOAD_REFERENCE = "Upload a FASTA"
 #: Largest VCF accepted in the browser (the command line streams files of any size).
@@ -93,8 +95,15 @@ class VariantSource:
     text: str | None = None
     data: bytes | None = None
 
-    def entries(self, limit: int) -> list:
+    def read(self, limit: int) -> tuple[list, VcfInput | None]:
         """Parse up to ``limit`` entries (variants and rejections).
+
+        Returns
+        -------
+        entries : list of Variant or Rejection
+        vcf : VcfInput or None
+            For a VCF: its header lines and each entry's own record, which the
+            annotated VCF download keeps; ``None`` for typed variants.
 
         Raises
         ------
@@ -111,18 +120,20 @@ class VariantSource:
             entries = parse_text(self.text)
             if len(entries) > limit:
                 raise InputError(f"{len(entries):,} variants; the page scores up to {limit:,} at a time")
-            return entries
-        out = []
+            return entries, None
+        out, sites = [], {}
         with stream:
-            for entry in stream.entries():
-                out.append(entry)
+            numbers = info_numbers(stream.header.meta)
+            for _, fields, entries in stream:
+                out += entries
+                sites.update(vcf_record_sites(fields, entries, numbers))
                 if len(out) > limit:
                     raise InputError(
                         f"{self.label} has more than {limit:,} variants; the page scores up to {limit:,} "
                         "at a time. Score large files with the command line: "
                         "genodash score -I in.vcf -R ref.fa -m MODEL -O out.tsv"
                     )
-        return out
+        return out, VcfInput(tuple(stream.header.meta), sites)
 
 
 def variants_input() -> VariantSource | None:

@@ -41,7 +41,14 @@ from genodash.variants.splicing import (
     score_splicing,
     splice_tracks,
 )
-from genodash.variants.triage import TriageRow, reason_counts, reason_text, triage_table, triage_vcf
+from genodash.variants.triage import (
+    TriageRow,
+    VcfInput,
+    reason_counts,
+    reason_text,
+    triage_table,
+    triage_vcf,
+)
 from genodash.variants.windows import build_windows
 
 #: Methods offered for variant saliency (fast enough to run on a click).
@@ -63,6 +70,8 @@ class VariantRun:
     genes: object = None
     distance: int = 50
     mask: bool = False
+    #: the input VCF's header lines and records (``None`` for typed variants), for the annotated VCF
+    vcf: VcfInput | None = None
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
@@ -199,11 +208,12 @@ def show_triage(run: VariantRun) -> int | None:
     )
     c2.download_button(
         "Annotated VCF (sites only)",
-        lambda: triage_vcf(run.rows, run.card).encode(),
+        lambda: triage_vcf(run.rows, run.card, run.vcf).encode(),
         file_name=state.download_name("variants", "vcf"),
         mime="text/vcf",
         help="As genodash score writes it: GENODASH=TASK|REF|ALT|DELTA (SpliceAI: the official "
-        "SpliceAI= field), GENODASH_FILTER=<reason> for variants not scored; no genotype columns.",
+        "SpliceAI= field), GENODASH_FILTER=<reason> for variants not scored; an uploaded VCF keeps its "
+        "header lines, IDs and INFO; no genotype columns.",
         on_click="ignore",
     )
     candidates = [i for i, row in enumerate(run.rows) if row.scored]
@@ -657,7 +667,7 @@ def run_variants(
     """Parse, check and score everything the user gave (the Run button)."""
     from genodash.variants.triage import MAX_PAGE_VARIANTS, check_entries, score_rows
 
-    entries = source.entries(MAX_PAGE_VARIANTS)
+    entries, vcf = source.read(MAX_PAGE_VARIANTS)
     if not entries:
         raise InputError(f"no variants in {source.label} (only blank or # lines)")
     card = loaded.card
@@ -669,4 +679,4 @@ def run_variants(
             rows, loaded, genome, genes=genes, scorer=scorer, distance=distance, mask=mask, progress=progress
         )
     table = triage_table(rows, card.tasks, spliceai)
-    return VariantRun(card, reference, rows, table, genes, distance, mask)
+    return VariantRun(card, reference, rows, table, genes, distance, mask, vcf)

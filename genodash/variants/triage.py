@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -214,7 +214,51 @@ def reason_text(reason: str) -> str:
     return REASONS.get(reason) or output.SPLICEAI_REASONS.get(reason, reason)
 
 
-def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
+@dataclass(frozen=True)
+class VcfInput:
+    """What an annotated copy of the user's VCF keeps of it.
+
+    Attributes
+    ----------
+    meta : tuple of str
+        The input's ``##`` lines (``##contig``, ``##reference``, ``##INFO`` ...).
+    sites : dict
+        Entry (a Variant or Rejection) -> the eight columns of its own record: one ALT
+        allele, INFO split per allele where the header declares ``Number=A`` or ``R``
+        (as ``genodash score``), genotype columns never kept.
+    """
+
+    meta: tuple[str, ...] = ()
+    sites: dict = field(default_factory=dict)
+
+
+def vcf_record_sites(fields: Sequence[str], entries: Sequence, numbers: dict[str, str]) -> list[tuple]:
+    """Each entry of one VCF line with its record's columns (see :class:`VcfInput`).
+
+    Parameters
+    ----------
+    fields : sequence of str
+        The line's first eight columns (:class:`~genodash.variants.parsing.VcfStream`).
+    entries : sequence of Variant or Rejection
+        What the line was read as: one per ALT allele, or one for the whole line.
+    numbers : dict
+        :func:`genodash.variants.output.info_numbers` of the header.
+
+    Returns
+    -------
+    list of tuple
+        ``(entry, columns)``; entries of a line that is no VCF record are left out.
+    """
+    alts = fields[4].split(",") if len(fields) > 4 else []
+    out = []
+    for k, entry in enumerate(entries):
+        site = output.site_fields(fields, k if len(entries) == len(alts) else None, numbers)
+        if site is not None:
+            out.append((entry, site))
+    return out
+
+
+def triage_vcf(rows: Sequence[TriageRow], card: ModelCard, vcf: VcfInput | None = None) -> str:
     """A sites-only VCF of every row that names a variant, annotated as ``genodash score`` does.
 
     Scored zoo-model rows get ``GENODASH=TASK|REF|ALT|DELTA``, SpliceAI rows the official
@@ -222,24 +266,37 @@ def triage_vcf(rows: Sequence[TriageRow], card: ModelCard) -> str:
     that are not sequence (symbolic, breakend, ``*``), as written. Entries without a
     VCF record's fields (no whole position) are left out (the TSV keeps them).
 
+    With ``vcf`` (the entries came from a VCF), its ``##`` lines head the output and
+    each record keeps its own ID, QUAL, FILTER and INFO.
+
     Returns
     -------
     str
         The VCF text.
     """
     spliceai = is_spliceai(card)
-    meta = [f"##source=genodash (model {card.name} {card.version})"]
+    vcf = vcf or VcfInput()
+    meta = [*vcf.meta, f"##source=genodash (model {card.name} {card.version})"]
     header = output.splice_vcf_header(meta) if spliceai else output.score_vcf_header(meta, card)
     lines = list(header)
     for row in rows:
         entry = row.entry
-        if isinstance(entry, Variant):
+        if entry in vcf.sites:
+            chrom, pos, vid, ref, alt = vcf.sites[entry][:5]
+        elif isinstance(entry, Variant):
             chrom, pos, vid, ref, alt = entry.chrom, str(entry.pos), entry.id, entry.ref, entry.alt
         elif entry.site is not None:
             chrom, pos, vid, ref, alt = entry.site
         else:
             continue
-        site = [chrom, pos, re.sub(r"[\s;]+", "_", vid.strip()) or ".", ref, alt, ".", ".", "."]
+        site = [
+            chrom,
+            pos,
+            re.sub(r"[\s;]+", "_", vid.strip()) or ".",
+            ref,
+            alt,
+            *vcf.sites.get(entry, ["."] * 8)[5:],
+        ]
         if row.rejection is not None:
             lines.append(output.rejected_vcf_line(site, row.rejection.reason))
         elif row.splice is not None:
