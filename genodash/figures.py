@@ -46,6 +46,7 @@ def prediction_figure(result: BatchPrediction) -> go.Figure:
                 name=column,
                 box_visible=True,
                 points="outliers",
+                spanmode="hard",  # the outline ends at the data: no probabilities above 1 or below 0
                 customdata=names,
                 hovertemplate="%{customdata}<br>%{y:.3f}<extra></extra>",
             )

@@ -287,7 +287,10 @@ def check_state_dict(model: nn.Module, state: dict[str, torch.Tensor]) -> None:
     problems += wrong
     check(
         not problems,
-        "the weights do not fit the architecture:\n- " + "\n- ".join(problems),
+        "the weights do not fit the architecture that the card describes:\n- "
+        + "\n- ".join(problems)
+        + "\n\nCheck the card against the model that made the weights: one name in tasks per output, "
+        "and the architecture's hyperparameters (e.g. filters, kernel sizes) as that model was built.",
         ModelError,
     )
 

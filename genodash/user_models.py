@@ -81,7 +81,7 @@ def weights_problem(filename: str, data: bytes) -> str | None:
             f"{filename} is {kind}. genodash never loads pickles or TorchScript from an upload, "
             "because loading them can run any code on the server. Save the weights as "
             "safetensors (plain tensors, no code) with a few lines of your own Python:\n\n"
-            + CONVERSION_SNIPPET
+            f"```python\n{CONVERSION_SNIPPET}\n```"  # a code block where Markdown shows it (the page)
         )
     if len(data) < 10:
         return f"{filename} is too short to be a safetensors file"

@@ -9,4 +9,6 @@ def test_bars_for_few_violins_for_many(oct4_mafk):
     assert [t.type for t in fig.data] == ["bar", "bar"]
     assert list(fig.layout.xaxis.ticktext) == ["s0", "s1", "s2"]
     many = predict_records(oct4_mafk, [Record(f"s{i}", "ACGT" * 50) for i in range(MAX_BARS + 1)])
-    assert [t.type for t in prediction_figure(many).data] == ["violin", "violin"]
+    violins = prediction_figure(many).data
+    assert [t.type for t in violins] == ["violin", "violin"]
+    assert all(t.spanmode == "hard" for t in violins)  # probabilities: no outline past 0 or 1

@@ -11,7 +11,13 @@ from safetensors.torch import save
 
 from genodash.architectures import build_architecture
 from genodash.errors import ModelError
-from genodash.user_models import export_model_zip, load_user_model, parse_card, weights_problem
+from genodash.user_models import (
+    CONVERSION_SNIPPET,
+    export_model_zip,
+    load_user_model,
+    parse_card,
+    weights_problem,
+)
 
 CARD = {
     "name": "toy-gc",
@@ -69,6 +75,7 @@ def test_pickles_are_refused_and_never_run(tmp_path):
         with pytest.raises(ModelError, match="never loads pickles") as info:
             load_user_model(payload, CARD, filename=filename)
         assert "save_file(" in str(info.value)
+        assert f"```python\n{CONVERSION_SNIPPET}\n```" in str(info.value)  # shown as code, not as Markdown
     assert not marker.exists()
     # a PyTorch zip checkpoint (torch.save) is refused by its bytes, whatever its name
     buffer = io.BytesIO()
@@ -88,6 +95,7 @@ def test_wrong_shapes_missing_and_extra_keys(toy_weights):
     text = str(info.value)
     assert "missing tensors: fc2.bias" in text and "unexpected tensors: head.extra" in text
     assert "conv1.weight: weights have (8, 4, 5), the architecture needs (8, 4, 19)" in text
+    assert "Check the card against the model that made the weights: one name in tasks per output" in text
 
 
 def test_card_problems(toy_weights):
