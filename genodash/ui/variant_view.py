@@ -235,12 +235,15 @@ def show_triage(run: VariantRun) -> int | None:
 
 
 def _picked_in_the_picker() -> None:
-    """The picker chose a variant: drop the what-if, and untick the table's row (see :func:`show_triage`)."""
+    """The picker chose a variant: drop the what-if, and untick the table's row (see :func:`show_triage`).
+
+    The new table has no row ticked, so the next rerun records no click
+    (:func:`follow_table_click`) and one click on any row switches to it.
+    """
     st.session_state.pop(state.VARIANT_WHAT_IF, None)
     st.session_state[state.VARIANT_TABLE_GENERATION] = (
         st.session_state.get(state.VARIANT_TABLE_GENERATION, 0) + 1
     )
-    st.session_state[state.VARIANT_TABLE_CLICK] = None
 
 
 def _score_what_if(loaded: LoadedModel, run: VariantRun, row: TriageRow, position: int, base: str) -> None:

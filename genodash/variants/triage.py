@@ -281,22 +281,17 @@ def triage_vcf(rows: Sequence[TriageRow], card: ModelCard, vcf: VcfInput | None 
     lines = list(header)
     for row in rows:
         entry = row.entry
-        if entry in vcf.sites:
-            chrom, pos, vid, ref, alt = vcf.sites[entry][:5]
+        record = vcf.sites.get(entry)  # the input VCF's own columns, else what the entry says
+        if record is not None:
+            chrom, pos, vid, ref, alt = record[:5]
         elif isinstance(entry, Variant):
             chrom, pos, vid, ref, alt = entry.chrom, str(entry.pos), entry.id, entry.ref, entry.alt
         elif entry.site is not None:
             chrom, pos, vid, ref, alt = entry.site
         else:
             continue
-        site = [
-            chrom,
-            pos,
-            re.sub(r"[\s;]+", "_", vid.strip()) or ".",
-            ref,
-            alt,
-            *vcf.sites.get(entry, ["."] * 8)[5:],
-        ]
+        rest = record[5:] if record is not None else [".", ".", "."]  # QUAL, FILTER, INFO
+        site = [chrom, pos, re.sub(r"[\s;]+", "_", vid.strip()) or ".", ref, alt, *rest]
         if row.rejection is not None:
             lines.append(output.rejected_vcf_line(site, row.rejection.reason))
         elif row.splice is not None:
