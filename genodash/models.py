@@ -37,6 +37,8 @@ from genodash.spliceai import weights as spliceai_weights
 ZOO_DIR = Path(__file__).resolve().parent.parent / "models"
 MODELS_DIR_ENV = "GENODASH_MODELS_DIR"
 OUTPUT_KINDS = ("scalar", "profile")
+#: What a page shows for a free-text card field left empty (e.g. no licence given in the form).
+NOT_STATED = "not stated on the model card"
 ACTIVATIONS = ("sigmoid", "softmax", "probability", "none")
 LENGTH_POLICIES = ("centre", "tile")
 
@@ -135,6 +137,10 @@ class ModelCard:
     weights_file: str = "weights.safetensors"
     weights_sha256: str = ""
     weights_source: str = ""
+
+    def stated(self, field_name: str) -> str:
+        """A free-text field (``license``, ``citation``, ...) for display: its text, or :data:`NOT_STATED`."""
+        return str(getattr(self, field_name)).strip() or NOT_STATED
 
     @classmethod
     def from_dict(cls, data: dict) -> ModelCard:

@@ -24,6 +24,8 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SHA256_PATTERN = re.compile(r"[0-9a-fA-F]{64}")
 #: Largest weights file accepted from a browser.
 MAX_WEIGHTS_BYTES = 200 * 2**20
+#: Largest safetensors header the format allows (the safetensors library refuses longer ones).
+MAX_HEADER_BYTES = 100_000_000
 
 CONVERSION_SNIPPET = """\
 # in your own Python, where your model class is defined:
@@ -86,9 +88,31 @@ def weights_problem(filename: str, data: bytes) -> str | None:
     if len(data) < 10:
         return f"{filename} is too short to be a safetensors file"
     header = int.from_bytes(data[:8], "little")
-    if data[8:9] != b"{" or 8 + header > len(data):
+    if data[8:9] != b"{" or header > MAX_HEADER_BYTES:
         return f"{filename} is not a safetensors file (it lacks the safetensors header)"
+    if 8 + header > len(data):
+        return _cut_short(filename, f"more than {8 + header:,}", len(data), "inside its header")
+    needed = 8 + header + _tensor_bytes(data[8 : 8 + header])
+    if needed > len(data):
+        return _cut_short(filename, f"{needed:,}", len(data), "in its tensors")
     return None
+
+
+def _tensor_bytes(header: bytes) -> int:
+    """How many bytes of tensor data a safetensors header promises (0 when it cannot be read)."""
+    try:
+        entries = json.loads(header)
+        return max((int(e["data_offsets"][1]) for k, e in entries.items() if k != "__metadata__"), default=0)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return 0  # not this check's business: the loader names a malformed header
+
+
+def _cut_short(filename: str, needed: str, present: int, where: str) -> str:
+    """The message for a file that ends early (``needed``: how many bytes it should have, as text)."""
+    return (
+        f"{filename} is cut short {where}: it should hold {needed} bytes but has {present:,}. "
+        "The upload or an earlier copy of the file was probably interrupted; upload the complete file."
+    )
 
 
 def parse_card(data: bytes | str | dict) -> ModelCard:
@@ -127,7 +151,7 @@ def parse_card(data: bytes | str | dict) -> ModelCard:
             raise ModelError(f"the card is not valid JSON{where}") from exc
     check(isinstance(data, dict), "the card must be a JSON object", ModelError)
     check(not data.get("weights_source"), "an uploaded card cannot name a weights_source", ModelError)
-    data = {"description": "", "version": "0", "license": "not given", **data}
+    data = {"description": "", "version": "0", **data}
     name = data.get("name")
     check(
         isinstance(name, str) and NAME_PATTERN.fullmatch(name) is not None,

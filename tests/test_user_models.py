@@ -118,6 +118,19 @@ def test_size_limit_and_empty():
     assert "not a safetensors file" in weights_problem("w.safetensors", b"0123456789abcdef")
 
 
+def test_truncated_weights_are_named_as_cut_short(toy_weights):
+    """An interrupted upload says so, with the sizes, before the safetensors library's own wording."""
+    assert weights_problem("w.safetensors", toy_weights) is None
+    in_tensors = weights_problem("w.safetensors", toy_weights[:-10])
+    assert in_tensors.startswith("w.safetensors is cut short in its tensors")
+    assert f"should hold {len(toy_weights):,} bytes but has {len(toy_weights) - 10:,}" in in_tensors
+    assert "cut short inside its header" in weights_problem("w.safetensors", toy_weights[:40])
+    with pytest.raises(ModelError, match="cut short in its tensors"):
+        load_user_model(toy_weights[: len(toy_weights) // 2], CARD)
+    huge_header = (10**12).to_bytes(8, "little") + b'{"a": 1}'
+    assert "lacks the safetensors header" in weights_problem("w.safetensors", huge_header)
+
+
 def test_export_round_trip(toy_weights, tmp_path, monkeypatch):
     from genodash.models import load_model
 

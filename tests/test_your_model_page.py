@@ -75,6 +75,33 @@ def test_card_without_hash_is_accepted(app_test, card):
     assert mine(at)["my-oct4"].loaded.card.weights_sha256 == card["weights_sha256"]
 
 
+def fill_form(at, card):
+    """The card form filled in with ``card``'s fields, licence left empty."""
+    at.text_input(key="user_name").input(card["name"]).run()
+    at.selectbox(key="user_architecture").set_value(card["architecture"]).run()
+    at.text_area(key="user_hyper").input(json.dumps(card["hyperparameters"])).run()
+    at.text_input(key="user_tasks").input(", ".join(card["tasks"])).run()
+    at.number_input(key="user_length").set_value(card["input_length"]).run()
+    at.selectbox(key="user_activation").set_value(card["output_activation"]).run()
+
+
+@pytest.mark.parametrize("how", ["form", "card.json"])
+def test_model_without_licence_says_so_instead_of_an_empty_line(app_test, card, how):
+    at = open_page(app_test)
+    if how == "form":
+        fill_form(at, card)
+    else:
+        bare = {k: v for k, v in card.items() if k not in ("license", "citation")}
+        upload_card(at, "card.json", json.dumps(bare).encode())
+    add_button(at).click().run()
+    assert not at.exception and not errors(at)
+    at.run()  # the sidebar now shows the added model
+    sidebar = " ".join(c.value for c in at.sidebar.caption)
+    assert "**my-oct4**" in sidebar and "Licence: not stated on the model card" in sidebar
+    at.switch_page("pages/models.py").run()
+    assert "**Licence:** not stated on the model card" in " ".join(m.value for m in at.markdown)
+
+
 @pytest.mark.parametrize(
     ("filename", "content", "expected"),
     [

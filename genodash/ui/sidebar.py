@@ -79,7 +79,7 @@ def model_picker() -> LoadedModel | None:
             if card.length_policy == "tile"
             else f"Input: {card.input_length} nt ({card.output_kind} output)  \n"
         )
-        + f"Licence: {card.license}"
+        + f"Licence: {card.stated('license')}"
     )
     return loaded
 

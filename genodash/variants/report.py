@@ -305,8 +305,8 @@ def _zoo_scores(row: TriageRow, card: ModelCard) -> str:
 def _model(card: ModelCard) -> str:
     items = [
         ("Model", f"{_e(card.name)}, version {_e(card.version)}"),
-        ("Licence", _e(card.license or "not stated on the model card")),
-        ("Citation", _e(card.citation or "not stated on the model card")),
+        ("Licence", _e(card.stated("license"))),
+        ("Citation", _e(card.stated("citation"))),
     ]
     return f"<section><h2>Model</h2>{_dl(items)}</section>"
 
