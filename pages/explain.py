@@ -41,14 +41,16 @@ sources = ["New sequences"]
 if predicted is not None and predicted.model_name == card.name:
     sources.insert(0, f"Sequences from Predict ({len(predicted.records)})")
 choice = st.radio("Sequences", sources, horizontal=True, key=state.EXPLAIN_SOURCE)
-records = []
+records, unreadable = [], None  # unreadable: where the sequences are that could not be read
 if choice.startswith("Sequences from Predict"):
     records = list(predicted.records)
 else:
     source = sequence_input(state.EXPLAIN_TEXT, state.EXPLAIN_UPLOAD, example_fasta(card.name))
     if source is not None:
+        unreadable = source.label
         with shown_as_message(f"with the sequences in {source.label}"):
             records = source.records()
+            unreadable = None
 
 names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)
@@ -100,7 +102,11 @@ failed = False
 if st.button("Run", type="primary"):
     picked = [records[names.index(n)] for n in chosen]
     if not picked:
-        st.warning("Choose at least one sequence (paste some, or press Load example).")
+        failed = True
+        if unreadable is not None:
+            st.warning(f"Nothing to explain yet: fix {unreadable} first (the red message above says where).")
+        else:
+            st.warning("Choose at least one sequence (paste some, or press Load example).")
     else:
         st.session_state.pop(state.EXPLAIN_RESULT, None)
         failed = True

@@ -167,6 +167,25 @@ def test_explain_what_if_scores_one_substitution_and_adds_the_mutant(app_test):
     assert "Compared logo (PNG)" in labels and "Compared logo (SVG)" in labels
 
 
+def test_explain_what_if_after_switching_models_says_what_to_do(app_test):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    next(b for b in at.button if b.label == "Load example").click().run()
+    at.multiselect[1].set_value(["saliency"]).run()
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    at.sidebar.selectbox(key="model_name").set_value("koo-task3").run()
+    assert not at.exception and not errors(at)
+    assert any("These results are from model **oct4-mafk**" in w.value for w in at.warning)
+    assert not any(b.label == "Run the mutant" for b in at.button)
+    assert any(
+        "A what-if runs the model these results are from, oct4-mafk: choose it again in the sidebar, or "
+        "press Run above to explain with koo-task3 first." == i.value
+        for i in at.info
+    )
+
+
 def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     at = app_test()
     at.run()
@@ -178,6 +197,23 @@ def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     run_button(at).click().run()
     assert not at.exception
     assert any("Choose at least one sequence" in w.value for w in at.warning)
+
+
+def test_explain_unreadable_paste_points_at_the_problem_not_at_choosing(app_test):
+    at = app_test()
+    at.run()
+    at.switch_page("pages/explain.py").run()
+    text = ">mine\nACGTACGTAC7T\n"
+    at.text_area(key="explain_text").input(text).run()
+    [message] = errors(at)
+    assert "digit '7'" in message and "line 2, column 11" in message
+    run_button(at).click().run()
+    assert not at.exception and errors(at) == [message]
+    assert [w.value for w in at.warning] == [
+        "Nothing to explain yet: fix the text box first (the red message above says where)."
+    ]
+    assert not at.info  # no "choose sequences" hint contradicting it
+    assert at.text_area(key="explain_text").value == text
 
 
 def test_your_model_upload_then_explain(app_test):

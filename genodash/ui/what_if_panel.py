@@ -60,6 +60,13 @@ def what_if_panel(loaded: LoadedModel, result: ExplanationSet, view: int, points
         Plotly selection points from :func:`genodash.variants.figures.clickable`:
         ``x`` the 1-based position, ``y`` the new base.
     """
+    if result.model_name != loaded.card.name:
+        st.markdown("**What if?** Change one base and run the model on the result")
+        st.info(
+            f"A what-if runs the model these results are from, {result.model_name}: choose it again in the "
+            f"sidebar, or press Run above to explain with {loaded.card.name} first."
+        )
+        return
     fitted = result.fitted[view]
     first = result.first_position(view)
     last = first + len(fitted.sequence) - 1
