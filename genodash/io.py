@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 _PROTEIN_ONLY = frozenset("EFILPQ")
 #: Unambiguous nucleotide letters (and N): most letters of a real sequence line are these.
 _NUCLEOTIDES = frozenset("ACGTUN")
+#: Deletes every character a clean sequence line may hold (IUPAC letters, any case, and spaces).
+_DROP_CLEAN = str.maketrans("", "", "".join(IUPAC_CODES) + "".join(IUPAC_CODES).lower() + " \t\r\n\f\v")
 #: How much of a line is quoted in a message.
 _QUOTE = 40
 _MAX_PROBLEMS = 5
@@ -123,15 +126,61 @@ def decode_text(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return text.removeprefix("\ufeff")
 
 
-def _line_problem(line: str, line_no: int, record: str, offset: int) -> str | None:
-    """Describe the first bad character on a sequence line, or ``None`` if clean."""
-    for col, letter in enumerate(line):
+def _sequence_span(line: str, length: int) -> tuple[int, int]:
+    """Where a sequence line's letters are: all of it, less a position number that checks out.
+
+    GenBank writes each line's first position before its bases ("61 acgt..."), EMBL the
+    position of its last base after them. Such a number is skipped only when it is exactly
+    that position (``length``: bases of the record before this line); any other digit stays
+    and is reported.
+
+    Returns
+    -------
+    tuple of int
+        ``(start, end)``: the slice of ``line`` that holds the bases (and their spaces).
+    """
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", line)]
+    if len(words) < 2:
+        return 0, len(line)
+    (first_start, first_end), (last_start, last_end) = words[0], words[-1]
+    first, last = line[first_start:first_end], line[last_start:last_end]
+    if _is_number(first) and int(first) == length + 1:
+        return first_end, len(line)
+    if _is_number(last) and int(last) == length + sum(end - start for start, end in words[:-1]):
+        return 0, last_start
+    return 0, len(line)
+
+
+def _is_number(word: str) -> bool:
+    return word.isascii() and word.isdigit()
+
+
+def _line_problem(line: str, span: tuple[int, int], line_no: int, record: str, offset: int) -> str | None:
+    """Describe the first bad character of ``line[span[0]:span[1]]``, or ``None`` if clean.
+
+    Columns count from the start of ``line`` as typed; sequence positions count bases only.
+    """
+    if not line[span[0] : span[1]].translate(_DROP_CLEAN):  # the usual case, at C speed
+        return None
+    position = offset
+    for col in range(*span):
+        letter = line[col]
+        if letter.isspace():
+            continue
+        position += 1
         upper = letter.upper()
         if upper in IUPAC_CODES:
             continue
-        where = f"record '{record}', line {line_no}, column {col + 1} (sequence position {offset + col + 1})"
+        where = f"record '{record}', line {line_no}, column {col + 1} (sequence position {position})"
         if letter.isdigit():
-            return f"{where}: digit {letter!r}; sequence lines hold only nucleotide letters"
+            words = line.split()
+            numbered = _is_number(words[0]) or _is_number(words[-1])
+            return f"{where}: digit {letter!r}; sequence lines hold only nucleotide letters" + (
+                " (a number at the start or end of a line is read as GenBank or EMBL numbering only "
+                "when it is that line's first or last position)"
+                if numbered
+                else ""
+            )
         if letter in "-.":
             return f"{where}: gap {letter!r}; remove alignment gaps before use"
         if upper in _PROTEIN_ONLY:
@@ -213,7 +262,8 @@ def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> lis
         File content (plain or gzip bytes) or pasted text. Text without any ``>``
         header is read as raw sequence: blocks separated by blank lines are
         separate sequences named ``seq1``, ``seq2``, ...; lines within a block
-        are joined. CRLF, lone CR and a UTF-8 byte-order mark are accepted.
+        are joined. CRLF, lone CR and a UTF-8 byte-order mark are accepted, and so
+        are GenBank- or EMBL-style position numbers that match the line's positions.
         Headerless text whose first line is clearly not DNA (words of prose,
         mostly letters other than A, C, G, T, U, N) and VCF text are refused
         with one message that says what the input is.
@@ -280,8 +330,9 @@ def parse_fasta(data: bytes | str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> lis
                 continue
             name = f"seq{len(records) + 1}"
             header_line, chunks, length = line_no, [], 0
-        line = "".join(line.split())
-        problem = _line_problem(line, line_no, name, length)
+        span = _sequence_span(raw_line, length)
+        problem = _line_problem(raw_line, span, line_no, name, length)
+        line = "".join(raw_line[span[0] : span[1]].split())
         if problem:
             problems.append(problem)
             if len(problems) >= _MAX_PROBLEMS:

@@ -75,6 +75,24 @@ def test_bad_input_messages(data, message):
         parse_fasta(data)
 
 
+def test_genbank_and_embl_numbered_lines_are_read_when_the_numbers_are_positions():
+    genbank = ">hbb\n        1 acatttgctt ctgacacaac\n       21 tgtgttcact\n"
+    embl = ">hbb\n     acatttgctt ctgacacaac        20\n     tgtgttcact        30\n"
+    expected = "ACATTTGCTTCTGACACAACTGTGTTCACT"
+    assert [r.sequence for r in parse_fasta(genbank)] == [expected]
+    assert [r.sequence for r in parse_fasta(embl)] == [expected]
+    assert [r.sequence for r in parse_fasta(genbank.split("\n", 1)[1])] == [expected]  # headerless
+    # a number that is not the line's position is reported, where it is on the line as typed
+    with pytest.raises(FastaError) as info:
+        parse_fasta(">hbb\n        1 acatttgctt ctgacacaac\n       22 tgtgttcact\n")
+    message = str(info.value)
+    assert "record 'hbb', line 3, column 8 (sequence position 21): digit '2'" in message
+    assert "only when it is that line's first or last position" in message
+    # columns count spaces as typed; positions count bases only
+    with pytest.raises(FastaError, match=r"line 2, column 10 \(sequence position 7\): digit '7'; sequence"):
+        parse_fasta(">x\n  ACGT AC7T\n")
+
+
 def test_at_most_five_problems_are_listed():
     text = "".join(f">r{i}\nAC1\n" for i in range(9))
     with pytest.raises(FastaError, match="first five problems") as info:
