@@ -107,6 +107,24 @@ class BatchPrediction:
         ]
         return self.table.drop(columns=drop)
 
+    def highest(self, task: str, k: int) -> list[int]:
+        """The records with the ``k`` highest predictions for ``task``, highest first.
+
+        Parameters
+        ----------
+        task : str
+            One of :attr:`tasks`; profile models are ranked by their maximum over positions.
+        k : int
+
+        Returns
+        -------
+        list of int
+            Indices into :attr:`records` (ties keep input order; records without a value last).
+        """
+        column = self.table[self.value_columns[self.tasks.index(task)]].reset_index(drop=True)
+        ranked = column.sort_values(ascending=False, kind="stable", na_position="last")
+        return [int(i) for i in ranked.index[:k]]
+
     def length_note(self) -> str:
         """A sentence saying how many sequences were cropped or padded, or ``""``."""
         if self.length_message:

@@ -18,13 +18,14 @@ from genodash.explanations import (
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
+from genodash.ui.explain_choice import default_choice, pick_labels
 from genodash.ui.markdown import short_label
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
 from genodash.ui.render_cache import heatmap_file, logo_file, logo_png
 from genodash.ui.sequence_input import sequence_input
 from genodash.ui.sidebar import require_model
-from genodash.ui.what_if_panel import default_choice, what_if_panel
+from genodash.ui.what_if_panel import what_if_panel
 from genodash.variants.figures import clickable
 
 require_app_shell()
@@ -55,10 +56,17 @@ else:
 names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)
 chosen = left.multiselect(
-    f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=default_choice(names, records),
+    f"Sequences to explain (up to {MAX_SEQUENCES})", names, default=default_choice(names, records, choice),
     max_selections=MAX_SEQUENCES, format_func=short_label,  # long FASTA names: chips stay one line
 )  # fmt: skip
 task = right.selectbox("Output to explain", card.tasks, index=first_informative_task(card.tasks))
+if choice.startswith("Sequences from Predict") and len(records) > 1:
+    k = min(MAX_SEQUENCES, len(records))
+    left.button(
+        f"Choose the {k} highest for {task}", on_click=pick_labels,
+        args=(choice, [names[i] for i in predicted.highest(task, k)]),
+        help=f"The {k} sequences with the highest {task} prediction on the Predict page, highest first.",
+    )  # fmt: skip
 window = None
 if card.output_kind == "profile":
     out_len = card.input_length - 2 * card.flank

@@ -28,6 +28,16 @@ def test_table_and_values(oct4_mafk):
     assert table.loc[2, "Oct4 probability"] == pytest.approx(float(direct[0, 0]), abs=1e-6)
 
 
+def test_highest_ranks_records_by_one_task(oct4_mafk):
+    records = [Record(f"r{i}", seq * 50) for i, seq in enumerate(["ACGT", "ATGC", "GATT", "TTGC", "ATTT"])]
+    result = predict_records(oct4_mafk, records)
+    for t, task in enumerate(result.tasks):
+        order = result.values[:, t].argsort(descending=True, stable=True).tolist()
+        assert result.highest(task, 5) == order
+        assert result.highest(task, 2) == order[:2]
+    assert result.highest("Oct4", 2) != result.highest("MafK", 2)  # a real ranking, per task
+
+
 def test_limits(oct4_mafk, monkeypatch):
     with pytest.raises(InputError, match="no sequences"):
         predict_records(oct4_mafk, [])

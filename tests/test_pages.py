@@ -197,6 +197,19 @@ def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     run_button(at).click().run()
     assert not at.exception
     assert any("Choose at least one sequence" in w.value for w in at.warning)
+    # one click chooses the sequences Predict scored highest for the chosen output, highest first
+    next(s for s in at.selectbox if s.label == "Output to explain").set_value("MafK").run()
+    next(b for b in at.button if b.label == "Choose the 6 highest for MafK").click().run()
+    predicted = at.session_state["predict_result"]
+    by_mafk = predicted.table.sort_values("MafK probability", ascending=False)
+    assert at.multiselect[0].value == [f"{i + 1}. {name}" for i, name in by_mafk["name"].items()]
+    run_button(at).click().run()
+    assert not at.exception and not errors(at)
+    assert [r.name for r in at.session_state["explain_result"].records] == list(by_mafk["name"])
+    # the pick belongs to Predict's sequences: new sequences start with their first as before
+    at.radio(key="explain_source").set_value("New sequences").run()
+    next(b for b in at.button if b.label == "Load example").click().run()
+    assert len(at.multiselect[0].value) == 1
 
 
 def test_explain_unreadable_paste_points_at_the_problem_not_at_choosing(app_test):

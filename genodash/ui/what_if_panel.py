@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from genodash.explanations import ExplanationSet
-from genodash.io import Record
 from genodash.models import LoadedModel
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
+from genodash.ui.explain_choice import pick_original_and_mutant
 from genodash.what_if import WhatIf, what_if
 
 _NEW_SEQUENCES = "New sequences"
@@ -20,23 +20,7 @@ def _append_to_text_box(change: WhatIf) -> None:
     text = st.session_state.get(state.EXPLAIN_TEXT, "").rstrip("\n")
     fasta = change.mutant_fasta
     st.session_state[state.EXPLAIN_TEXT] = f"{text}\n{fasta}" if text else fasta
-    st.session_state[state.EXPLAIN_PENDING_PICK] = (change.name, change.mutant_name)
-
-
-def default_choice(names: list[str], records: list[Record]) -> list[str]:
-    """What "Sequences to explain" starts with: the first record, or, once a mutant was added,
-    the original (its first record of that name) and the mutant (the last).
-
-    Kept, not used up: the widget has no key, so a default that changed on the next run
-    would make it a new widget and drop the choice.
-    """
-    pending = st.session_state.get(state.EXPLAIN_PENDING_PICK)
-    if pending is None:
-        return names[:1]
-    original, mutant = pending
-    firsts = [n for n, r in zip(names, records, strict=True) if r.name == original][:1]
-    lasts = [n for n, r in zip(names, records, strict=True) if r.name == mutant][-1:]
-    return firsts + lasts or names[:1]
+    pick_original_and_mutant(change.name, change.mutant_name)
 
 
 def _text_box_in_use() -> bool:
