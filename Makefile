@@ -26,6 +26,8 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --no-deps -e .
 	@# some packages replace torch silently; fail loudly if that happened
 	$(PY) -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v; print('torch', v)"
+	@# compile the numba kernels now, not on a user's first Explain run (about 16 s once)
+	$(PY) -m genodash.warm_up
 	touch $@
 
 # Debian's Chromium for the real-browser tests (never `playwright install`: it downloads a browser)

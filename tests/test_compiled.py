@@ -36,3 +36,28 @@ def test_a_kernel_compiles_where_no_cache_folder_is_writable(monkeypatch):
         return x + 1
 
     assert compiled.jit(plus_one)(1) == 2
+
+
+@pytest.mark.skipif(not compiled.AVAILABLE, reason="numba is not installed")
+def test_warm_up_fills_the_cache_with_the_kernels_explain_uses(tmp_path):
+    """`make setup` runs the warm-up: a fresh install's first Explain run then finds every kernel cached."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "genodash.warm_up"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    assert "compiled kernels: oct4-mafk explained in" in done.stdout
+    cached = {path.name.split("-")[0] for path in tmp_path.rglob("*.nbi")}
+    assert {
+        "deeplift_pool._pool_inputs",
+        "deeplift_pool._pool_references",
+        "deeplift_pool._rescale_unpool",
+        "max_head._sparse_transpose",
+        "max_path._forward",
+        "max_path._backward",
+        "shuffle._shuffled_codes",
+    } <= cached
