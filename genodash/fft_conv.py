@@ -13,7 +13,7 @@ matrix products are thin). The values agree with ``conv1d`` to float32 rounding
 DeepLIFT (:mod:`genodash.deeplift_engine`) uses it for the forward pass and the
 input gradient of such convolutions. The kernel's spectrum (:class:`Spectrum`, about
 50 ms and 80 MB for that layer) is kept per model layer and input length while the
-layer lives and its weights are unchanged (:func:`spectrum_for`).
+layer lives and its weights are unchanged, up to :data:`MAX_KEPT_BYTES` in all (:func:`spectrum_for`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
+from collections import OrderedDict
 
 import torch
 from torch import nn
@@ -103,6 +104,11 @@ class Spectrum:
         #: ``(F, C_in, C_out)`` complex
         self.kernel = torch.complex(real, imag).reshape(F, self.C_in, self.C_out)
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the spectrum (``F C_in C_out`` complex values)."""
+        return self.kernel.numel() * self.kernel.element_size()
+
     def conv1d(self, x: torch.Tensor) -> torch.Tensor:
         """``nn.functional.conv1d`` of ``x`` ``(R, C_in, L)`` -> ``(R, C_out, L_out)``, bias added."""
         start = self.K - 1 - self.padding
@@ -133,12 +139,19 @@ class Spectrum:
         return torch.cat([c[..., self.n - shift :], c[..., : self.length - shift]], dim=-1)
 
 
-_SPECTRA: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_SPECTRA_LOCK = threading.Lock()
+#: Most bytes of spectra kept at once, over every model in the process (a server holds one
+#: copy of a user's model per browser session): the least recently used go first.
+MAX_KEPT_BYTES = 512 * 2**20
+#: (id of the owner, length) -> (weak reference to the owner, weight, bias, spectrum), oldest first
+_KEPT: OrderedDict[tuple[int, int], tuple] = OrderedDict()
+_KEPT_LOCK = threading.RLock()  # re-entrant: an owner's death may drop its entries while the lock is held
 
 
 def spectrum_for(layer: nn.Conv1d, length: int, owner: nn.Module | None = None) -> Spectrum:
     """``Spectrum(layer, length)``, kept while ``owner`` lives and ``layer``'s values are unchanged.
+
+    At most :data:`MAX_KEPT_BYTES` of spectra are kept in all (the least recently used
+    are dropped, and computed again when needed: about 50 ms for Basset's second layer).
 
     Parameters
     ----------
@@ -157,20 +170,54 @@ def spectrum_for(layer: nn.Conv1d, length: int, owner: nn.Module | None = None) 
         return Spectrum(layer, length)
     weight = layer.weight.detach()
     bias = None if layer.bias is None else layer.bias.detach()
-    with _SPECTRA_LOCK:
-        kept = _SPECTRA.get(owner, {}).get(length)
-    if kept is not None:
-        kept_weight, kept_bias, spectrum = kept
-        same_bias = (bias is None and kept_bias is None) or (
-            bias is not None and kept_bias is not None and torch.equal(bias, kept_bias)
-        )
-        if same_bias and kept_weight.device == weight.device and torch.equal(weight, kept_weight):
-            return spectrum
+    key = (id(owner), length)
+    with _KEPT_LOCK:
+        kept = _KEPT.get(key)
+        if kept is not None and kept[0]() is owner:
+            _KEPT.move_to_end(key)
+            _, kept_weight, kept_bias, spectrum = kept
+            same_bias = (bias is None and kept_bias is None) or (
+                bias is not None and kept_bias is not None and torch.equal(bias, kept_bias)
+            )
+            if same_bias and kept_weight.device == weight.device and torch.equal(weight, kept_weight):
+                return spectrum
     spectrum = Spectrum(layer, length)
-    with _SPECTRA_LOCK:
-        kept_bias = None if bias is None else bias.clone()
-        _SPECTRA.setdefault(owner, {})[length] = (weight.clone(), kept_bias, spectrum)
+    kept_bias = None if bias is None else bias.clone()
+    with _KEPT_LOCK:
+        _KEPT[key] = (
+            weakref.ref(owner, lambda _, key=key: _forget(key)),
+            weight.clone(),
+            kept_bias,
+            spectrum,
+        )
+        _KEPT.move_to_end(key)
+        total = sum(entry[3].nbytes for entry in _KEPT.values())
+        while total > MAX_KEPT_BYTES and len(_KEPT) > 1:
+            _, dropped = _KEPT.popitem(last=False)
+            total -= dropped[3].nbytes
     return spectrum
 
 
-__all__ = ["MIN_ROWS", "MIN_TAPS", "MIN_WEIGHTS", "Spectrum", "fast_length", "spectrum_for", "supports"]
+def kept_bytes() -> int:
+    """Bytes of the spectra kept now (at most :data:`MAX_KEPT_BYTES`, or one spectrum if larger)."""
+    with _KEPT_LOCK:
+        return sum(entry[3].nbytes for entry in _KEPT.values())
+
+
+def _forget(key: tuple[int, int]) -> None:
+    """Drop an entry whose owner died (called by its weak reference)."""
+    with _KEPT_LOCK:
+        _KEPT.pop(key, None)
+
+
+__all__ = [
+    "MAX_KEPT_BYTES",
+    "MIN_ROWS",
+    "MIN_TAPS",
+    "MIN_WEIGHTS",
+    "Spectrum",
+    "fast_length",
+    "kept_bytes",
+    "spectrum_for",
+    "supports",
+]

@@ -77,3 +77,23 @@ def test_spectra_are_kept_per_layer_and_length_until_the_weights_change():
     with torch.no_grad():
         copy.bias[0] += 1.0
     assert fft_conv.spectrum_for(copy, 30, owner) is not changed
+
+
+def test_kept_spectra_are_capped_least_recently_used_first_and_freed_with_their_model(monkeypatch):
+    import gc
+
+    owner = _layer(6, 4, 9, 4, True)
+    one = fft_conv.Spectrum(owner, 30).nbytes
+    monkeypatch.setattr(fft_conv, "_KEPT", fft_conv.OrderedDict())  # this test's own cache
+    monkeypatch.setattr(fft_conv, "MAX_KEPT_BYTES", 2 * one)
+    first = fft_conv.spectrum_for(owner, 30, owner)
+    second = fft_conv.spectrum_for(owner, 31, owner)
+    assert fft_conv.spectrum_for(owner, 30, owner) is first  # used again: now the most recent
+    third = fft_conv.spectrum_for(owner, 32, owner)  # over the cap: the least recently used (31) goes
+    assert fft_conv.kept_bytes() <= 2 * one
+    assert fft_conv.spectrum_for(owner, 30, owner) is first
+    assert fft_conv.spectrum_for(owner, 32, owner) is third
+    assert fft_conv.spectrum_for(owner, 31, owner) is not second  # computed again
+    del owner
+    gc.collect()
+    assert fft_conv.kept_bytes() == 0  # the model is gone: so are its spectra
