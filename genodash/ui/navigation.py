@@ -7,7 +7,9 @@ call of the process switches it off. So right after a server start, a browser
 tab that reconnects on ``/predict`` (and every AppTest rerun, which resets the
 switch) would run the page alone: no sidebar, no model picker. A page that finds
 itself run that way turns the legacy mode off and asks for a rerun, which then
-goes through app.py.
+goes through app.py. app.py calls it first too: in that legacy mode a run gives its
+widgets other ids than later runs do, so the sidebar's model picker, drawn before
+``st.navigation``, would fall back to its first option on the first session's next rerun.
 """
 
 from __future__ import annotations
