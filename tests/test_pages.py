@@ -203,9 +203,19 @@ def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     predicted = at.session_state["predict_result"]
     by_mafk = predicted.table.sort_values("MafK probability", ascending=False)
     assert at.multiselect[0].value == [f"{i + 1}. {name}" for i, name in by_mafk["name"].items()]
+    # pressed again after a change by hand: the same six again
+    at.multiselect[0].unselect(at.multiselect[0].value[2]).run()
+    assert len(at.multiselect[0].value) == 5
+    next(b for b in at.button if b.label == "Choose the 6 highest for MafK").click().run()
+    assert len(at.multiselect[0].value) == 6
     run_button(at).click().run()
     assert not at.exception and not errors(at)
     assert [r.name for r in at.session_state["explain_result"].records] == list(by_mafk["name"])
+    # the choice survives a visit to another page
+    at.multiselect[0].unselect(at.multiselect[0].value[0]).run()
+    at.switch_page("pages/models.py").run()
+    at.switch_page("pages/explain.py").run()
+    assert at.multiselect[0].value == [f"{i + 1}. {name}" for i, name in by_mafk["name"].items()][1:]
     # the pick belongs to Predict's sequences: new sequences start with their first as before
     at.radio(key="explain_source").set_value("New sequences").run()
     next(b for b in at.button if b.label == "Load example").click().run()

@@ -1,8 +1,10 @@
-"""What Explain's "Sequences to explain" starts with, and the actions that change it.
+"""Explain's "Sequences to explain": what it starts with, and the actions that change it.
 
-The widget has no key, so its default must stay the same from one run to the next (a
-default that changed would make it a new widget and drop the user's choice). A pending
-pick is therefore kept in session state, not used up, until another action replaces it.
+The widget's value lives in session state under :data:`genodash.ui.state.EXPLAIN_CHOSEN`.
+:func:`prepare_choice` sets it before the widget is drawn: the first record, or after a
+what-if mutant was added the original and the mutant, whenever the sequences on offer
+change; the last choice again after a visit to another page (Streamlit drops a widget's
+value when a run does not draw it). Buttons set it in their callbacks.
 """
 
 from __future__ import annotations
@@ -13,42 +15,58 @@ from genodash.io import Record
 from genodash.ui import state
 
 
-def pick_original_and_mutant(original: str, mutant: str) -> None:
-    """Start with the record named ``original`` (its first) and ``mutant`` (its last)."""
-    st.session_state[state.EXPLAIN_PENDING_PICK] = ("pair", original, mutant)
-
-
-def pick_labels(source: str, labels: list[str]) -> None:
-    """Start with these option labels while the sequences come from ``source`` (a button callback)."""
-    st.session_state[state.EXPLAIN_PENDING_PICK] = ("labels", source, tuple(labels))
-
-
-def default_choice(names: list[str], records: list[Record], source: str) -> list[str]:
-    """The labels "Sequences to explain" starts with.
+def prepare_choice(names: list[str], records: list[Record]) -> None:
+    """Set the widget's value before it is drawn, when it has none for these options.
 
     Parameters
     ----------
     names : list of str
         The widget's option labels, one per record.
     records : list of Record
-    source : str
-        Where the sequences come from now (the "Sequences" radio's value).
+    """
+    kept_names, kept = st.session_state.get(state.EXPLAIN_CHOSEN_KEPT, (None, []))
+    if kept_names == names and state.EXPLAIN_CHOSEN in st.session_state:
+        return  # the user's choice for these very options
+    if kept_names == names:
+        st.session_state[state.EXPLAIN_CHOSEN] = list(kept)  # back from another page
+    else:
+        st.session_state[state.EXPLAIN_CHOSEN] = default_choice(names, records)
+
+
+def remember_choice(names: list[str], chosen: list[str]) -> None:
+    """Keep this run's options and choice (for :func:`prepare_choice` after a visit elsewhere)."""
+    st.session_state[state.EXPLAIN_CHOSEN_KEPT] = (list(names), list(chosen))
+
+
+def pick_original_and_mutant(original: str, mutant: str) -> None:
+    """Start with the record named ``original`` (its first) and ``mutant`` (its last)."""
+    st.session_state[state.EXPLAIN_PENDING_PICK] = (original, mutant)
+
+
+def pick_labels(labels: list[str]) -> None:
+    """Choose exactly these option labels (a button callback: before the widget is drawn)."""
+    st.session_state[state.EXPLAIN_CHOSEN] = list(labels)
+
+
+def default_choice(names: list[str], records: list[Record]) -> list[str]:
+    """What the choice starts with when the sequences on offer change.
+
+    Parameters
+    ----------
+    names : list of str
+        The widget's option labels, one per record.
+    records : list of Record
 
     Returns
     -------
     list of str
-        The first record by default; after a what-if mutant was added, the original and
-        the mutant; after a "highest" pick, those labels still on offer from that source.
+        The first record; after a what-if mutant was added, the original (its first
+        record of that name) and the mutant (its last).
     """
     pending = st.session_state.get(state.EXPLAIN_PENDING_PICK)
     if pending is None:
         return names[:1]
-    if pending[0] == "labels":
-        _, picked_from, labels = pending
-        on_offer = set(names)
-        chosen = [label for label in labels if label in on_offer] if picked_from == source else []
-        return chosen or names[:1]
-    _, original, mutant = pending
+    original, mutant = pending
     firsts = [n for n, r in zip(names, records, strict=True) if r.name == original][:1]
     lasts = [n for n, r in zip(names, records, strict=True) if r.name == mutant][-1:]
     return firsts + lasts or names[:1]

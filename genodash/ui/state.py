@@ -22,9 +22,12 @@ EXPLAIN_RESULT = "explain_result"
 EXPLAIN_WHAT_IF = "explain_what_if"
 #: (run id, sequence index, position, base) of the last ISM heatmap cell acted on
 EXPLAIN_LAST_CLICK = "explain_last_click"
-#: what Explain's sequence choice starts with: ("pair", original, mutant) record names once a what-if
-#: mutant was added, or ("labels", source, labels) after a "highest" pick (see genodash.ui.explain_choice)
+#: (original, mutant) record names that Explain's sequence choice starts with once a mutant was added
 EXPLAIN_PENDING_PICK = "explain_pending_pick"
+#: the "Sequences to explain" widget's value (see genodash.ui.explain_choice)
+EXPLAIN_CHOSEN = "explain_chosen"
+#: (option labels, chosen labels) as of the last run: the choice again after a visit to another page
+EXPLAIN_CHOSEN_KEPT = "explain_chosen_kept"
 #: (run id, method, sequence, window, ...) -> logo PNG: this session's rendered logos, most recent last
 EXPLAIN_LOGO_PNGS = "explain_logo_pngs"
 #: name -> UserModel: models this browser session added (never shared with other sessions)
