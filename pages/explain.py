@@ -56,8 +56,9 @@ else:
 names = [f"{i + 1}. {r.name}" for i, r in enumerate(records)]
 left, right = st.columns(2)
 prepare_choice(names, records)
+n_chosen = len(st.session_state[state.EXPLAIN_CHOSEN])  # in the label: the chips may scroll out of view
 chosen = left.multiselect(
-    f"Sequences to explain (up to {MAX_SEQUENCES})", names, key=state.EXPLAIN_CHOSEN,
+    f"Sequences to explain ({n_chosen} chosen, up to {MAX_SEQUENCES})", names, key=state.EXPLAIN_CHOSEN,
     max_selections=MAX_SEQUENCES, format_func=short_label,  # long FASTA names: chips stay one line
 )  # fmt: skip
 remember_choice(names, chosen)
@@ -134,6 +135,8 @@ if st.button("Run", type="primary"):
 if failed:
     st.stop()  # the message above says what to change; the empty-state hint would contradict it
 
+if unreadable is not None and state.EXPLAIN_RESULT not in st.session_state:
+    st.stop()  # the red message says what to fix; "choose sequences" would talk past it
 result = state.stored_result(state.EXPLAIN_RESULT, "Choose sequences and methods, then press Run.", card.name)
 
 st.subheader(f"Why {result.model_name} predicts {result.target}")

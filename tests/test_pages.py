@@ -84,6 +84,7 @@ def test_models_page_shows_cards(app_test):
     assert at.title[0].value == "Models"
     text = " ".join(m.value for m in at.markdown)
     assert "janggu==0.10.2" in text and "Licence" in text
+    assert "scalar, 1 task (motif_positive)" in text and "scalar, 2 tasks (Oct4, MafK)" in text
     assert len(at.dataframe) >= 1  # held-out metrics (oct4-mafk and the other zoo models)
 
 
@@ -206,6 +207,7 @@ def test_explain_uses_predict_sequences_and_refuses_empty_choice(app_test):
     # pressed again after a change by hand: the same six again
     at.multiselect[0].unselect(at.multiselect[0].value[2]).run()
     assert len(at.multiselect[0].value) == 5
+    assert at.multiselect[0].label == "Sequences to explain (5 chosen, up to 20)"
     next(b for b in at.button if b.label == "Choose the 6 highest for MafK").click().run()
     assert len(at.multiselect[0].value) == 6
     run_button(at).click().run()
@@ -230,6 +232,7 @@ def test_explain_unreadable_paste_points_at_the_problem_not_at_choosing(app_test
     at.text_area(key="explain_text").input(text).run()
     [message] = errors(at)
     assert "digit '7'" in message and "line 2, column 11" in message
+    assert not at.info  # before Run too: no "choose sequences" hint under the error
     run_button(at).click().run()
     assert not at.exception and errors(at) == [message]
     assert [w.value for w in at.warning] == [

@@ -99,7 +99,9 @@ def test_model_without_licence_says_so_instead_of_an_empty_line(app_test, card, 
     sidebar = " ".join(c.value for c in at.sidebar.caption)
     assert "**my-oct4**" in sidebar and "Licence: not stated on the model card" in sidebar
     at.switch_page("pages/models.py").run()
-    assert "**Licence:** not stated on the model card" in " ".join(m.value for m in at.markdown)
+    facts = " ".join(m.value for m in at.markdown)
+    assert "**Licence:** not stated on the model card" in facts
+    assert "2 tasks (Oct4, MafK)" in facts
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from genodash.models import WEIGHT_SOURCES, ModelCard, unavailable_reason
 def card_facts(card: ModelCard) -> str:
     """The card's facts as a Markdown list (output, input, architecture, data, licence, weights)."""
     return (
-        f"- **Output:** {card.output_kind}, {len(card.tasks)} tasks ({', '.join(card.tasks)}), "
+        f"- **Output:** {card.output_kind}, {len(card.tasks)} task{'s' if len(card.tasks) > 1 else ''} "
+        f"({', '.join(card.tasks)}), "
         f"activation {card.output_activation}\n"
         f"- **Input:** {card.input_length} nt, alphabet {card.alphabet}, "
         + (
