@@ -115,6 +115,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="trainings at a time (one thread each)")
     parser.add_argument("--positives", type=int, default=500)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write-card", action="store_true", help="store the mean gains in the shipped card")
     args = parser.parse_args()
     seeds = sorted(set(args.seeds) - {SHIPPED_SEED})
     args.zoo.mkdir(parents=True, exist_ok=True)
@@ -159,6 +160,17 @@ def main() -> None:
     print(
         f"shipped model alone: saliency {shipped['gain saliency']:+.4f}, IG zeros {shipped['gain ig']:+.4f}"
     )
+    if args.write_card:
+        path = ROOT / "models" / MODEL / "card.json"
+        card = json.loads(path.read_text())
+        for key, label in (("gain saliency", "saliency"), ("gain ig", "integrated_gradients_zeros")):
+            gains = [r[key] for r in results.values()]
+            card["metrics"][f"seeds_gradient_correction_gain_{label}_mean"] = round(float(np.mean(gains)), 4)
+            se = float(np.std(gains, ddof=1)) / math.sqrt(len(gains)) if len(gains) > 1 else float("nan")
+            card["metrics"][f"seeds_gradient_correction_gain_{label}_se"] = round(se, 4)
+        card["metrics"]["seeds_gradient_correction_models"] = len(results)
+        path.write_text(json.dumps(card, indent=2) + "\n")
+        print(f"wrote the mean gains over {len(results)} models into {path}")
 
 
 if __name__ == "__main__":
