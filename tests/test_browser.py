@@ -32,9 +32,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server():
-    port = free_port()
+def start_server(port: int) -> subprocess.Popen:
+    """``streamlit run app.py`` on ``port``, once it answers its health check."""
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port),
@@ -43,20 +42,29 @@ def server():
     proc = subprocess.Popen(
         cmd, cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).read() == b"ok":
+                return proc
+        except OSError:
+            time.sleep(0.25)
+    stop_server(proc)
+    pytest.fail("the dashboard did not become healthy in 30 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    proc = start_server(port)
     try:
-        for _ in range(120):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("the dashboard did not become healthy in 30 s")
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -314,3 +322,37 @@ def test_variant_report_prints_on_one_a4_and_one_letter_page(browser):
     page.close()
     assert [u for u in requests if not u.startswith(("data:", "about:"))] == []
     assert pages == {"A4": 1, "Letter": 1}
+
+
+def test_model_choice_survives_a_server_restart(browser):
+    """A tab open across a server restart keeps its model (the sidebar once reset it on the next click)."""
+    port = free_port()
+    proc = start_server(port)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"http://127.0.0.1:{port}")
+        page.wait_for_selector('[data-testid="stTextArea"] textarea', timeout=60_000)
+        wait_idle(page)
+        page.get_by_role("combobox", name="Model", exact=True).click()
+        page.get_by_role("option", name="koo-task3", exact=True).click()
+        wait_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert "koo-task3 v" in sidebar.inner_text()
+        stop_server(proc)
+        proc = start_server(port)
+        other = browser.new_page()  # another user reaches the new server first
+        other.goto(f"http://127.0.0.1:{port}")
+        other.wait_for_selector('[data-testid="stTextArea"] textarea', timeout=60_000)
+        wait_idle(other)
+        other.close()
+        page.wait_for_timeout(3_000)  # the tab reconnects by itself
+        wait_idle(page)
+        page.get_by_role("button", name="Load example").click()
+        wait_idle(page)
+        page.wait_for_timeout(1_000)
+        wait_idle(page)
+        assert "koo-task3 v" in sidebar.inner_text()
+        assert page.get_by_role("combobox", name="Model", exact=True).input_value() == "koo-task3"
+    finally:
+        page.close()
+        stop_server(proc)

@@ -54,6 +54,18 @@ def test_same_name_twice_is_refused_not_replaced(app_test, card):
     assert at.file_uploader(key="user_card_file").value.name == "card2.json"  # kept for renaming
 
 
+def test_added_model_is_chosen_and_removing_it_falls_back_to_the_default(app_test, card):
+    at = open_page(app_test)
+    upload_card(at, "card.json", json.dumps(card).encode())
+    add_button(at).click().run()
+    at.run()
+    assert at.sidebar.selectbox(key="model_name").value == "my-oct4"
+    next(b for b in at.button if b.label == "Remove").click().run()
+    assert not at.exception and not errors(at)
+    assert "my-oct4" not in at.sidebar.selectbox(key="model_name").options
+    assert at.sidebar.selectbox(key="model_name").value == "oct4-mafk"
+
+
 def test_card_hash_that_differs_from_the_weights_is_refused(app_test, card):
     at = open_page(app_test)
     upload_card(at, "card.json", json.dumps({**card, "weights_sha256": "ab" * 32}).encode())

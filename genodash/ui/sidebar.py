@@ -36,27 +36,28 @@ def model_picker() -> LoadedModel | None:
     yours = user_models()
     reasons.update({name: None for name in yours})
     names = list(reasons)
-    if (pending := st.session_state.pop(state.PENDING_MODEL, None)) in names:
-        st.session_state[state.MODEL] = pending
     if not names:
         st.sidebar.error("No models found in models/. Reinstall genodash or set GENODASH_MODELS_DIR.")
         return None
-    if st.session_state.get(state.MODEL) not in names:
-        usable = [n for n in names if reasons[n] is None]
-        st.session_state[state.MODEL] = DEFAULT_MODEL if DEFAULT_MODEL in usable else (usable or names)[0]
+    # The default goes in `index`, not into session state: a tab that reconnects to a restarted
+    # server sends its choice with its first click, and session state does not show it until the
+    # picker is drawn, so writing a default beforehand would overwrite the user's choice.
+    usable = [n for n in names if reasons[n] is None]
+    default = names.index(DEFAULT_MODEL if DEFAULT_MODEL in usable else (usable or names)[0])
+    if (pending := st.session_state.pop(state.PENDING_MODEL, None)) in names:
+        st.session_state[state.MODEL] = pending  # a model just added: chosen (its index then unused)
+        default = 0  # (a non-zero index next to a value set here would log a Streamlit warning)
     st.sidebar.selectbox(
         "Model",
         names,
+        index=default,
         key=state.MODEL,
         format_func=lambda n: f"{n} (unavailable)" if reasons[n] else f"{n} (yours)" if n in yours else n,
         help="Chosen once, used on every page.",
     )
-    devices = ["auto", *available_devices()]
-    if st.session_state.get(state.DEVICE) not in devices:
-        st.session_state[state.DEVICE] = "auto"
     st.sidebar.selectbox(
         "Device",
-        devices,
+        ["auto", *available_devices()],
         key=state.DEVICE,
         help="auto: CUDA when present, else Apple MPS, else CPU (or $GENODASH_DEVICE).",
     )
