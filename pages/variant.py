@@ -7,7 +7,12 @@ from genodash.ui.errors import shown_as_message
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
 from genodash.ui.sidebar import require_model
-from genodash.ui.variant_inputs import gene_table_picker, reference_picker, variants_input
+from genodash.ui.variant_inputs import (
+    gene_table_picker,
+    reference_picker,
+    splicing_model_hint,
+    variants_input,
+)
 from genodash.ui.variant_view import run_variants, show_triage, show_variant
 from genodash.variants.splicing import MASK_EXPLAINED, is_spliceai
 
@@ -26,6 +31,7 @@ with left:
     reference = reference_picker()
 with right:
     source = variants_input()
+splicing_model_hint(reference, card.name)
 genes, distance, mask = None, 50, False
 if spliceai:
     with st.container(border=True):

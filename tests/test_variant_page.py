@@ -190,6 +190,20 @@ def test_session_model_works_on_the_variant_page(app_test):
 
 
 @needs_weights
+def test_demo_locus_offers_spliceai_in_one_click(app_test):
+    at = variant_page(app_test)  # the default model, oct4-mafk
+    (hint,) = [i.value for i in at.info if "comes with splice variants" in i.value]
+    assert "**oct4-mafk** scores them as changes in its own outputs" in hint
+    button(at, "Load the demo variants").click().run()
+    button(at, "Use spliceai").click().run()
+    assert not at.exception and not errors(at)
+    assert at.sidebar.selectbox(key="model_name").value == "spliceai"
+    assert not any("comes with splice variants" in i.value for i in at.info)
+    assert any(s.label.startswith("Gene annotation") for s in at.selectbox)
+    assert "U01317.1:62279 G>A" in at.text_area(key="variant_text").value  # the demo variants stay
+
+
+@needs_weights
 def test_spliceai_demo_scores_tracks_and_saliency(app_test, deferred):
     at = variant_page(app_test, "spliceai")
     assert any(s.label.startswith("Gene annotation") for s in at.selectbox)

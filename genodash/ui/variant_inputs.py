@@ -12,6 +12,7 @@ from genodash.spliceai.genes import BUILT_IN, parse_gene_table
 from genodash.ui import state
 from genodash.ui.loaders import cached_gene_table
 from genodash.ui.sequence_input import MAX_UPLOAD_MB
+from genodash.ui.sidebar import availability
 from genodash.variants.output import info_numbers
 from genodash.variants.parsing import VcfStream, looks_like_vcf, parse_text
 from genodash.variants.references import (
@@ -23,6 +24,8 @@ from genodash.variants.references import (
 from genodash.variants.triage import VcfInput, vcf_record_sites
 
 UPLOAD_REFERENCE = "Upload a FASTA"
+#: The zoo model that scores splicing, offered for the demo locus.
+SPLICING_MODEL = "spliceai"
 #: Largest VCF accepted in the browser (the command line streams files of any size).
 MAX_VCF_MB = 50
 
@@ -164,6 +167,34 @@ def variants_input() -> VariantSource | None:
     )
     text = st.session_state.get(state.VARIANT_TEXT, "")
     return VariantSource("the text box", text=text) if text.strip() else None
+
+
+def _choose_model(name: str) -> None:
+    st.session_state[state.PENDING_MODEL] = name  # the sidebar picks it up on the next run
+
+
+def splicing_model_hint(reference: ReferenceChoice | None, model_name: str) -> None:
+    """Offer SpliceAI when the demo locus is scored with another model (and SpliceAI is usable).
+
+    The demo variants are thalassemia splice variants: another model scores them too
+    (e.g. a change in TF binding), but a demo to clinicians wants SpliceAI, one click away.
+
+    Parameters
+    ----------
+    reference : ReferenceChoice or None
+    model_name : str
+        The model chosen now.
+    """
+    if reference is None or reference.label != demo_reference().label or model_name == SPLICING_MODEL:
+        return
+    if availability().get(SPLICING_MODEL, "not in the zoo") is not None:
+        return
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.info(
+        f"The demo locus comes with splice variants. **{model_name}** scores them as changes in its own "
+        f"outputs; **{SPLICING_MODEL}** scores splicing (acceptor and donor gain or loss)."
+    )
+    c2.button(f"Use {SPLICING_MODEL}", on_click=_choose_model, args=(SPLICING_MODEL,))
 
 
 OWN_TABLE = "This genome's gene table"
