@@ -103,6 +103,21 @@ def test_demo_variants_triage_detail_logos_and_what_if(app_test):
     assert at.subheader[1].value == "U01317.1:62205 G>GTT"
 
 
+def test_the_inspected_variant_survives_a_visit_to_another_page(app_test):
+    at = variant_page(app_test)
+    button(at, "Load the demo variants").click().run()
+    button(at, "Run").click().run()
+    picker = next(s for s in at.selectbox if s.label.startswith("Inspect variant"))
+    picker.set_value(2).run()  # the third variant
+    shown = at.subheader[1].value
+    assert shown.startswith("U01317.1:") and "IVS1-1G" not in shown
+    at.switch_page("pages/models.py").run()
+    at.switch_page("pages/variant.py").run()
+    assert not at.exception
+    assert next(s for s in at.selectbox if s.label.startswith("Inspect variant")).value == 2
+    assert at.subheader[1].value == shown
+
+
 def test_filter_keeps_only_matching_rows(app_test):
     at = variant_page(app_test)
     at.text_area(key="variant_text").set_value("U01317.1:62279 G>A\nU01317.1:10 A>C\n").run()

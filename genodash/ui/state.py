@@ -80,6 +80,8 @@ VARIANT_ANNOTATION_UPLOAD = "variant_annotation_upload"
 VARIANT_RESULT = "variant_result"
 #: index (into the run's rows) of the variant shown in detail
 VARIANT_PICK = "variant_pick"
+#: (run id, index) of the variant shown at the last run: shown again after a visit to another page
+VARIANT_PICK_KEPT = "variant_pick_kept"
 #: the triage table's row (variant index) last acted on: a kept selection does not override the picker
 VARIANT_TABLE_CLICK = "variant_table_click"
 #: bumped when the picker chooses a variant: the triage table is drawn anew, no row ticked

@@ -220,9 +220,12 @@ def show_triage(run: VariantRun) -> int | None:
     if not candidates:
         st.info("No variant could be scored; the table says why for each one.")
         return None
+    kept_run, kept_pick = st.session_state.get(state.VARIANT_PICK_KEPT, (None, None))
+    if state.VARIANT_PICK not in st.session_state and kept_run == run.run_id and kept_pick in candidates:
+        st.session_state[state.VARIANT_PICK] = kept_pick  # back from another page: the same variant
     if st.session_state.get(state.VARIANT_PICK) not in candidates:
         st.session_state[state.VARIANT_PICK] = candidates[0]
-    return st.selectbox(
+    pick = st.selectbox(
         "Inspect variant (or click a row of the table)",
         candidates,
         format_func=lambda i: (
@@ -232,6 +235,8 @@ def show_triage(run: VariantRun) -> int | None:
         key=state.VARIANT_PICK,
         on_change=_picked_in_the_picker,
     )
+    st.session_state[state.VARIANT_PICK_KEPT] = (run.run_id, pick)
+    return pick
 
 
 def _picked_in_the_picker() -> None:
