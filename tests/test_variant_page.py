@@ -67,6 +67,11 @@ def test_demo_variants_triage_detail_logos_and_what_if(app_test):
     assert reasons["chr7:5 A>G"] == "unknown_contig"
     assert reasons["not a variant"] == "unreadable"
     assert reasons["U01317.1:99999 A>G"] == "past_contig_end"
+    # four not scored: a list says why for each (the table's detail column is far to the right)
+    (why,) = [e for e in at.expander if e.label == "Why 4 variants were not scored"]
+    listed = why.markdown[0].value
+    assert listed.count("\n- Row ") == 3 and listed.startswith("- Row 11, U01317")
+    assert "REF is A but U01317" in listed and "not a variant" in listed
     assert (table["status"] == "scored").sum() == 11
     assert table.loc[table["variant"] == "U01317.1:62205 G>GTT", "kind"].item() == "insertion"
     assert table.loc[table["ID"] == "HBB:IVS1-1G>A", "variant"].item() == "U01317.1:62279 G>A"

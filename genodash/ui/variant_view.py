@@ -57,6 +57,8 @@ SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "dee
 NOT_SCORED = "–"
 #: Up to this many variants not scored, the summary above the table says why for each.
 FEW_DETAILS = 3
+#: Most variants listed in the "why not scored" list (the table and its TSV hold them all).
+MAX_LISTED = 100
 
 
 @dataclass
@@ -166,6 +168,13 @@ def show_triage(run: VariantRun) -> int | None:
     if 0 < len(unscored) <= FEW_DETAILS:  # few: say exactly why here, not only in the wide table
         summary += ". " + " ".join(f"Row {r.row}: {r.detail.rstrip('.')}." for r in unscored.itertuples())
     st.caption(literal(summary))  # reason texts hold '*'; details hold what the user typed
+    if len(unscored) > FEW_DETAILS:  # many: a list to open, as the detail column is far to the right
+        with st.expander(f"Why {len(unscored):,} variants were not scored"):
+            listed = unscored.head(MAX_LISTED).itertuples()
+            lines = [f"- Row {r.row}, {literal(str(r.variant))}: {literal(str(r.detail))}" for r in listed]
+            if (more := len(unscored) - MAX_LISTED) > 0:
+                lines.append(f"\n...and {more:,} more: see the table and its TSV.")
+            st.markdown("\n".join(lines))
     c1, c2 = st.columns([1, 2])
     status = c1.multiselect("Show", ["scored", "not scored"], default=["scored", "not scored"])
     query = c2.text_input("Filter (variant, ID, reason)", placeholder="e.g. IVS1 or ref_mismatch")
