@@ -10,7 +10,7 @@ import numpy as np
 from genodash.attribution_figures import ism_heatmap
 from genodash.spliceai.scoring import DeltaScores, VariantScores
 from genodash.ui.page_icon import page_icon
-from genodash.ui.variant_view import NOT_SCORED, spliceai_logo_reading, triage_styled
+from genodash.ui.variant_view import NOT_SCORED, spliceai_logo_flank, spliceai_logo_reading, triage_styled
 from genodash.variants.figures import clickable
 from genodash.variants.record import Variant
 from genodash.variants.triage import TriageRow, triage_table
@@ -35,6 +35,13 @@ def test_logo_reading_notes_negligible_scores_and_gained_sites():
     lost = spliceai_logo_reading(ivs1_1, "donor", -1)
     assert lost.startswith("This is the lost donor (DS_DL 0.98)") and "ALT has little donor" in lost
     assert spliceai_logo_reading(ivs1_110, "donor", 2) is None
+
+
+def test_spliceai_logos_reach_the_explained_site():
+    assert spliceai_logo_flank(-1) == 30  # IVS1-1: the lost donor next to the variant
+    assert spliceai_logo_flank(34) == 42  # HbS: the donor at +34 and its GT are on the logos
+    assert spliceai_logo_flank(-34) == 42
+    assert spliceai_logo_flank(400) == 100  # far sites: capped, the page says the site is beyond
 
 
 def test_heatmap_marks_the_observed_bases_and_only_substitutions_are_clickable():

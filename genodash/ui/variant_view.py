@@ -57,6 +57,10 @@ SALIENCY_METHODS = ("saliency", "input_x_gradient", "integrated_gradients", "dee
 NOT_SCORED = "–"
 #: Up to this many variants not scored, the summary above the table says why for each.
 FEW_DETAILS = 3
+#: Bases beyond an explained splice site that SpliceAI's logos also show.
+SITE_MARGIN = 8
+#: Most bases shown on each side of a variant in SpliceAI's logos (wider logos are unreadable).
+MAX_LOGO_FLANK = 100
 #: Most variants listed in the "why not scored" list (the table and its TSV hold them all).
 MAX_LISTED = 100
 
@@ -415,6 +419,23 @@ def spliceai_logo_reading(row: TriageRow, task: str, offset: int) -> str | None:
     return None
 
 
+def spliceai_logo_flank(offset: int) -> int:
+    """Bases shown on each side of a variant in SpliceAI's logos: 30, or enough to hold the site.
+
+    Parameters
+    ----------
+    offset : int
+        The explained splice site's offset from the variant (DP).
+
+    Returns
+    -------
+    int
+        At least 30; up to :data:`MAX_LOGO_FLANK`, so that the site and :data:`SITE_MARGIN`
+        bases beyond it (its AG or GT and their neighbours) are on the logos.
+    """
+    return min(max(30, abs(int(offset)) + SITE_MARGIN), MAX_LOGO_FLANK)
+
+
 def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple | None:
     """REF, ALT and ALT - REF logos on one axis, and the ISM heatmap with what-if editing.
 
@@ -446,7 +467,12 @@ def show_saliency(loaded: LoadedModel, run: VariantRun, row: TriageRow) -> tuple
         reading = spliceai_logo_reading(row, task, offset)
         if reading:
             st.caption(reading)
-        flank, ism_flank = 30, 5
+        flank, ism_flank = spliceai_logo_flank(offset), 5
+        if abs(offset) + SITE_MARGIN > flank:
+            st.caption(
+                f"The site is {abs(offset)} nt from the variant, beyond the {flank} bases the logos show on "
+                "each side: they show what the model reads around the variant."
+            )
     else:
         task = c2.selectbox("Output", card.tasks)
         offset = None
