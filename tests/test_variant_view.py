@@ -10,7 +10,13 @@ import numpy as np
 from genodash.attribution_figures import ism_heatmap
 from genodash.spliceai.scoring import DeltaScores, VariantScores
 from genodash.ui.page_icon import page_icon
-from genodash.ui.variant_view import NOT_SCORED, spliceai_logo_flank, spliceai_logo_reading, triage_styled
+from genodash.ui.variant_view import (
+    NOT_SCORED,
+    spliceai_logo_flank,
+    spliceai_logo_reading,
+    triage_column_order,
+    triage_styled,
+)
 from genodash.variants.figures import clickable
 from genodash.variants.record import Variant
 from genodash.variants.triage import TriageRow, triage_table
@@ -35,6 +41,21 @@ def test_logo_reading_notes_negligible_scores_and_gained_sites():
     lost = spliceai_logo_reading(ivs1_1, "donor", -1)
     assert lost.startswith("This is the lost donor (DS_DL 0.98)") and "ALT has little donor" in lost
     assert spliceai_logo_reading(ivs1_110, "donor", 2) is None
+
+
+def test_triage_columns_leave_out_empty_reasons():
+    import pandas as pd
+
+    table = pd.DataFrame(
+        {"row": [1, 2], "variant": ["a", "b"], "status": ["scored", "not scored"],
+         "reason": ["", "ref_mismatch"], "detail": ["", "REF is A"], "kind": ["snv", "snv"],
+         "Oct4 delta": [0.1, None]}
+    )  # fmt: skip
+    assert triage_column_order(table) == [
+        "row", "variant", "Oct4 delta", "status", "reason", "detail", "kind"
+    ]  # fmt: skip
+    scored = table[table["status"] == "scored"]
+    assert triage_column_order(scored) == ["row", "variant", "Oct4 delta", "status", "kind"]
 
 
 def test_spliceai_logos_reach_the_explained_site():

@@ -127,10 +127,17 @@ def triage_styled(table: pd.DataFrame):
     return styled if shown is not table else styled.format(precision=2, subset=scores)
 
 
-def _triage_column_order(table: pd.DataFrame) -> list[str]:
-    """The triage table's columns for the page: variant and scores first, why-not and origin after."""
+def triage_column_order(table: pd.DataFrame) -> list[str]:
+    """The triage table's columns for the page: variant and scores first, why-not and origin after.
+
+    ``reason`` and ``detail`` are left out when every row shown was scored (they would be empty).
+    """
     last = ["status", "reason", "detail", "kind", "source"]
-    return [c for c in table.columns if c not in last] + [c for c in last if c in table.columns]
+    if (table["status"] == "scored").all():
+        last = [c for c in last if c not in ("reason", "detail")]
+    return [c for c in table.columns if c not in last + ["reason", "detail"]] + [
+        c for c in last if c in table.columns
+    ]
 
 
 def follow_table_click(
@@ -189,7 +196,7 @@ def show_triage(run: VariantRun) -> int | None:
     event = st.dataframe(
         triage_styled(table),
         hide_index=True,
-        column_order=_triage_column_order(table),
+        column_order=triage_column_order(table),
         column_config={
             "row": st.column_config.NumberColumn(width=40),
             "variant": st.column_config.TextColumn(width="medium"),
