@@ -9,6 +9,7 @@ os.environ.setdefault("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")
 import streamlit as st  # noqa: E402
 
 from genodash import __version__  # noqa: E402
+from genodash.ui import state  # noqa: E402
 from genodash.ui.navigation import require_app_shell  # noqa: E402
 from genodash.ui.page_icon import page_icon  # noqa: E402
 from genodash.ui.sidebar import model_picker  # noqa: E402
@@ -16,6 +17,7 @@ from genodash.ui.sidebar import model_picker  # noqa: E402
 # Before any widget: on a fresh server the first run is in Streamlit's legacy pages mode, whose
 # widget ids differ from every later run's, so the sidebar's pickers would reset on the next click.
 require_app_shell()
+state.keep_inputs()  # what was typed on a page survives a visit to another
 logging.basicConfig(level=logging.INFO)
 st.set_page_config(page_title="genodash", page_icon=page_icon(), layout="wide")
 

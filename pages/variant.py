@@ -38,8 +38,10 @@ if spliceai:
         with shown_as_message("reading the gene annotation"):
             genes = gene_table_picker(reference)
         c1, c2 = st.columns(2)
-        distance = c1.slider("Distance searched for gained or lost sites (-D)", 0, 500, 50)
-        mask = c2.toggle("Masked scores (-M 1)", help=MASK_EXPLAINED)
+        distance = c1.slider(
+            "Distance searched for gained or lost sites (-D)", 0, 500, 50, key=state.VARIANT_DISTANCE
+        )
+        mask = c2.toggle("Masked scores (-M 1)", help=MASK_EXPLAINED, key=state.VARIANT_MASK)
 
 failed = False
 if st.button("Run", type="primary"):

@@ -45,6 +45,29 @@ def test_bad_input_shows_a_message_and_keeps_the_text(app_test):
     assert not at.dataframe
 
 
+def test_what_was_entered_survives_visits_to_other_pages(app_test):
+    at = app_test()
+    at.run()
+    at.text_area(key="predict_text").input(">a\nACGT\n").run()
+    at.switch_page("pages/explain.py").run()
+    at.text_area(key="explain_text").input(">b\nGGCC\n").run()
+    at.switch_page("pages/variant.py").run()
+    at.text_area(key="variant_text").input("U01317.1:62279 G>A").run()
+    at.switch_page("pages/your_model.py").run()
+    at.text_input(key="user_name").input("my-cnn").run()
+    at.switch_page("pages/models.py").run()
+    for page, key, value in [
+        ("predict", "predict_text", ">a\nACGT\n"),
+        ("explain", "explain_text", ">b\nGGCC\n"),
+        ("variant", "variant_text", "U01317.1:62279 G>A"),
+    ]:
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+        assert at.text_area(key=key).value == value, page
+    at.switch_page("pages/your_model.py").run()
+    assert at.text_input(key="user_name").value == "my-cnn"
+
+
 def test_empty_run_explains_what_to_do(app_test):
     at = app_test()
     at.run()

@@ -36,6 +36,20 @@ USER_MODELS = "user_models"
 PENDING_MODEL = "pending_model"
 
 
+def keep_inputs() -> None:
+    """Keep what the user entered on a page while other pages are shown (call once per run, first).
+
+    Streamlit drops a widget's value at the end of a run that does not draw it, so text
+    typed on Predict was gone after a visit to Models. A value written back through the
+    session-state API is kept instead. Uploads cannot be written back (Streamlit forbids it),
+    and a key not yet in session state (a tab reconnecting to a restarted server) is left
+    to the browser.
+    """
+    for key in KEPT_INPUTS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def session_token() -> str:
     """A random token for this browser session: makes download names unique per session."""
     if SESSION_TOKEN not in st.session_state:
@@ -90,3 +104,29 @@ VARIANT_TABLE_GENERATION = "variant_table_generation"
 VARIANT_WHAT_IF = "variant_what_if"
 #: (key) -> computed saliency / rendered figures for this session
 VARIANT_SALIENCY = "variant_saliency"
+VARIANT_DISTANCE = "variant_distance"
+VARIANT_MASK = "variant_mask"
+
+#: Inputs kept across page visits by :func:`keep_inputs` (text, choices and settings; not uploads).
+KEPT_INPUTS = (
+    PREDICT_TEXT,
+    EXPLAIN_SOURCE,
+    EXPLAIN_TEXT,
+    VARIANT_REFERENCE,
+    VARIANT_SOURCE,
+    VARIANT_TEXT,
+    VARIANT_ANNOTATION,
+    VARIANT_DISTANCE,
+    VARIANT_MASK,
+    "user_card_how",
+    "user_name",
+    "user_architecture",
+    "user_hyper",
+    "user_tasks",
+    "user_length",
+    "user_kind",
+    "user_activation",
+    "user_flank",
+    "user_licence",
+    "user_description",
+)
