@@ -18,7 +18,7 @@ from genodash.explanations import (
 from genodash.models import example_fasta
 from genodash.ui import state
 from genodash.ui.errors import shown_as_message
-from genodash.ui.explain_choice import pick_labels, prepare_choice, remember_choice
+from genodash.ui.explain_choice import pick_labels, prepare_choice
 from genodash.ui.markdown import short_label
 from genodash.ui.navigation import require_app_shell
 from genodash.ui.progress import progress_bar
@@ -61,7 +61,6 @@ chosen = left.multiselect(
     f"Sequences to explain ({n_chosen} chosen, up to {MAX_SEQUENCES})", names, key=state.EXPLAIN_CHOSEN,
     max_selections=MAX_SEQUENCES, format_func=short_label,  # long FASTA names: chips stay one line
 )  # fmt: skip
-remember_choice(names, chosen)
 task = right.selectbox("Output to explain", card.tasks, index=first_informative_task(card.tasks))
 if choice.startswith("Sequences from Predict") and len(records) > 1:
     k = min(MAX_SEQUENCES, len(records))

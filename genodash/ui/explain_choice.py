@@ -1,10 +1,10 @@
 """Explain's "Sequences to explain": what it starts with, and the actions that change it.
 
-The widget's value lives in session state under :data:`genodash.ui.state.EXPLAIN_CHOSEN`.
-:func:`prepare_choice` sets it before the widget is drawn: the first record, or after a
-what-if mutant was added the original and the mutant, whenever the sequences on offer
-change; the last choice again after a visit to another page (Streamlit drops a widget's
-value when a run does not draw it). Buttons set it in their callbacks.
+The widget's value lives in session state under :data:`genodash.ui.state.EXPLAIN_CHOSEN`
+(kept across page visits by :func:`genodash.ui.state.keep_inputs`). :func:`prepare_choice`
+sets it before the widget is drawn whenever the sequences on offer change: the first
+record, or after a what-if mutant was added the original and the mutant. Buttons set it
+in their callbacks.
 """
 
 from __future__ import annotations
@@ -24,18 +24,13 @@ def prepare_choice(names: list[str], records: list[Record]) -> None:
         The widget's option labels, one per record.
     records : list of Record
     """
-    kept_names, kept = st.session_state.get(state.EXPLAIN_CHOSEN_KEPT, (None, []))
-    if kept_names == names and state.EXPLAIN_CHOSEN in st.session_state:
+    if (
+        st.session_state.get(state.EXPLAIN_CHOICE_OPTIONS) == names
+        and state.EXPLAIN_CHOSEN in st.session_state
+    ):
         return  # the user's choice for these very options
-    if kept_names == names:
-        st.session_state[state.EXPLAIN_CHOSEN] = list(kept)  # back from another page
-    else:
-        st.session_state[state.EXPLAIN_CHOSEN] = default_choice(names, records)
-
-
-def remember_choice(names: list[str], chosen: list[str]) -> None:
-    """Keep this run's options and choice (for :func:`prepare_choice` after a visit elsewhere)."""
-    st.session_state[state.EXPLAIN_CHOSEN_KEPT] = (list(names), list(chosen))
+    st.session_state[state.EXPLAIN_CHOSEN] = default_choice(names, records)
+    st.session_state[state.EXPLAIN_CHOICE_OPTIONS] = list(names)
 
 
 def pick_original_and_mutant(original: str, mutant: str) -> None:

@@ -46,7 +46,6 @@ def model_picker() -> LoadedModel | None:
     default = names.index(DEFAULT_MODEL if DEFAULT_MODEL in usable else (usable or names)[0])
     if (pending := st.session_state.pop(state.PENDING_MODEL, None)) in names:
         st.session_state[state.MODEL] = pending  # a model just added: chosen (its index then unused)
-        default = 0  # (a non-zero index next to a value set here would log a Streamlit warning)
     st.sidebar.selectbox(
         "Model",
         names,

@@ -26,8 +26,8 @@ EXPLAIN_LAST_CLICK = "explain_last_click"
 EXPLAIN_PENDING_PICK = "explain_pending_pick"
 #: the "Sequences to explain" widget's value (see genodash.ui.explain_choice)
 EXPLAIN_CHOSEN = "explain_chosen"
-#: (option labels, chosen labels) as of the last run: the choice again after a visit to another page
-EXPLAIN_CHOSEN_KEPT = "explain_chosen_kept"
+#: the option labels EXPLAIN_CHOSEN was chosen from: other options get the default choice
+EXPLAIN_CHOICE_OPTIONS = "explain_choice_options"
 #: (run id, method, sequence, window, ...) -> logo PNG: this session's rendered logos, most recent last
 EXPLAIN_LOGO_PNGS = "explain_logo_pngs"
 #: name -> UserModel: models this browser session added (never shared with other sessions)
@@ -94,8 +94,6 @@ VARIANT_ANNOTATION_UPLOAD = "variant_annotation_upload"
 VARIANT_RESULT = "variant_result"
 #: index (into the run's rows) of the variant shown in detail
 VARIANT_PICK = "variant_pick"
-#: (run id, index) of the variant shown at the last run: shown again after a visit to another page
-VARIANT_PICK_KEPT = "variant_pick_kept"
 #: the triage table's row (variant index) last acted on: a kept selection does not override the picker
 VARIANT_TABLE_CLICK = "variant_table_click"
 #: bumped when the picker chooses a variant: the triage table is drawn anew, no row ticked
@@ -112,12 +110,14 @@ KEPT_INPUTS = (
     PREDICT_TEXT,
     EXPLAIN_SOURCE,
     EXPLAIN_TEXT,
+    EXPLAIN_CHOSEN,
     VARIANT_REFERENCE,
     VARIANT_SOURCE,
     VARIANT_TEXT,
     VARIANT_ANNOTATION,
     VARIANT_DISTANCE,
     VARIANT_MASK,
+    VARIANT_PICK,
     "user_card_how",
     "user_name",
     "user_architecture",

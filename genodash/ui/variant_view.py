@@ -133,11 +133,9 @@ def triage_column_order(table: pd.DataFrame) -> list[str]:
     ``reason`` and ``detail`` are left out when every row shown was scored (they would be empty).
     """
     last = ["status", "reason", "detail", "kind", "source"]
-    if (table["status"] == "scored").all():
-        last = [c for c in last if c not in ("reason", "detail")]
-    return [c for c in table.columns if c not in last + ["reason", "detail"]] + [
-        c for c in last if c in table.columns
-    ]
+    empty = {"reason", "detail"} if (table["status"] == "scored").all() else set()
+    first = [c for c in table.columns if c not in last]
+    return first + [c for c in last if c in table.columns and c not in empty]
 
 
 def follow_table_click(
@@ -240,12 +238,9 @@ def show_triage(run: VariantRun) -> int | None:
     if not candidates:
         st.info("No variant could be scored; the table says why for each one.")
         return None
-    kept_run, kept_pick = st.session_state.get(state.VARIANT_PICK_KEPT, (None, None))
-    if state.VARIANT_PICK not in st.session_state and kept_run == run.run_id and kept_pick in candidates:
-        st.session_state[state.VARIANT_PICK] = kept_pick  # back from another page: the same variant
     if st.session_state.get(state.VARIANT_PICK) not in candidates:
         st.session_state[state.VARIANT_PICK] = candidates[0]
-    pick = st.selectbox(
+    return st.selectbox(
         "Inspect variant (or click a row of the table)",
         candidates,
         format_func=lambda i: (
@@ -255,8 +250,6 @@ def show_triage(run: VariantRun) -> int | None:
         key=state.VARIANT_PICK,
         on_change=_picked_in_the_picker,
     )
-    st.session_state[state.VARIANT_PICK_KEPT] = (run.run_id, pick)
-    return pick
 
 
 def _picked_in_the_picker() -> None:
